@@ -1,0 +1,39 @@
+import type { IAuthenticateGeneric, Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+export class ApiframeApi implements ICredentialType {
+	name = 'apiframeApi';
+
+	displayName = 'Apiframe API';
+
+	icon: Icon = { light: 'file:../icons/apiframe.svg', dark: 'file:../icons/apiframe.dark.svg' };
+
+	documentationUrl = 'https://docs-v2.apiframe.ai/docs/getting-started/authentication';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'Your Apiframe v2 key (it starts with afk_)',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.apiframe.ai',
+			description: 'Change only to go through a gateway or proxy',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { 'X-API-Key': '={{$credentials.apiKey}}' } },
+	};
+
+	test: ICredentialTestRequest = {
+		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v2/me', method: 'GET' },
+	};
+}

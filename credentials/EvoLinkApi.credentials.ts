@@ -1,0 +1,46 @@
+import type { IAuthenticateGeneric, Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+export class EvoLinkApi implements ICredentialType {
+	name = 'evoLinkApi';
+
+	displayName = 'EvoLink API';
+
+	icon: Icon = { light: 'file:../icons/evolink.svg', dark: 'file:../icons/evolink.dark.svg' };
+
+	documentationUrl = 'https://docs.evolink.ai/en/quickstart';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'Create a key in the EvoLink dashboard (it starts with sk-)',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.evolink.ai',
+			description: 'Change only to go through a gateway or proxy',
+		},
+		{
+			displayName: 'File Upload URL',
+			name: 'fileBaseUrl',
+			type: 'string',
+			default: 'https://files-api.evolink.ai',
+			description: 'EvoLink\'s file host, used to upload binary input images for Edit',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
+	};
+
+	test: ICredentialTestRequest = {
+		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/credits', method: 'GET' },
+	};
+}

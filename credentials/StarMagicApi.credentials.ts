@@ -1,0 +1,40 @@
+import type { IAuthenticateGeneric, Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+export class StarMagicApi implements ICredentialType {
+	name = 'starMagicApi';
+
+	displayName = 'StarMagic API';
+
+	icon: Icon = { light: 'file:../icons/starmagic.svg', dark: 'file:../icons/starmagic.dark.svg' };
+
+	documentationUrl = 'https://starmagic.ai/en/docs/model-api/image-series/gpt-image-1.5/gpt-image-1.5-image-generation';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'Create a key at https://starmagic.ai/app/api-keys',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.starmagic.ai',
+			description: 'Change only to go through a gateway or proxy',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
+	};
+
+	// ASSUMPTION (providers.md §2.1): StarMagic documents no key-check endpoint; EvoLink's is used.
+	test: ICredentialTestRequest = {
+		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/credits', method: 'GET' },
+	};
+}

@@ -1,0 +1,120 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { parseBody, ResponseShapeError } from '../shared/schema';
+import type { ModelInfo, ProviderAdapter, ProviderError, TaskSnapshot, TaskStatus } from '../shared/types';
+import { acceptedSchema, errorSchema, jobListSchema, jobSchema, resultSchema, uploadSchema } from './Apiframe.schemas';
+
+const STATUS: Record<string, TaskStatus> = {
+	QUEUED: 'queued',
+	PROCESSING: 'processing',
+	COMPLETED: 'completed',
+	FAILED: 'failed',
+	CANCELLED: 'cancelled',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Each model keeps its parameters in its own object. */
+const PARAMS_KEY: Record<string, string> = { 'gpt-image-1.5': 'gptImageParams', 'gpt-image-2': 'gptImage2Params' };
+
+/** Node parameter name -> Apiframe field inside the params object. */
+const PARAM_FIELDS: Record<string, string> = {
+	aspectRatio: 'aspect_ratio',
+	quality: 'quality',
+	outputFormat: 'output_format',
+	background: 'background',
+	backgroundV2: 'background',
+	inputFidelity: 'input_fidelity',
+	moderation: 'moderation',
+};
+
+export const APIFRAME_MODELS: ModelInfo[] = [
+	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 10, supportsMask: false },
+	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 2000, maxImagesPerTask: 10, supportsMask: false },
+];
+
+function imagesOf(result: unknown, status: TaskStatus): string[] {
+	if (status !== 'completed') return [];
+	const parsed = resultSchema.safeParse(result);
+	if (!parsed.success || parsed.data === null || parsed.data === undefined) {
+		throw new ResponseShapeError('job status', 'result', 'is neither an image URL nor {images: [...]} on a completed job');
+	}
+	const images = typeof parsed.data === 'string' ? [parsed.data] : parsed.data.images;
+	if (images.length === 0) throw new ResponseShapeError('job status', 'result.images', 'is empty on a completed job');
+	return images;
+}
+
+function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
+	const status = STATUS[job.status];
+	return {
+		taskId: job.id,
+		status,
+		model: job.model,
+		progress: job.progress ?? undefined,
+		imageUrls: imagesOf(job.result, status),
+		error: job.error ? { message: job.error } : undefined,
+		cost: job.creditCost === undefined || job.creditCost === null ? undefined : { creditCost: job.creditCost },
+	};
+}
+
+/** Apiframe v2: nested per-model params, 202 {jobId}, GET /v2/jobs/{id}, X-API-Key. */
+export const apiframeAdapter: ProviderAdapter = {
+	displayName: 'Apiframe',
+	credentialType: 'apiframeApi',
+	models: APIFRAME_MODELS,
+	// input_images limits for GPT models are not documented; these are the types /v2/uploads reads.
+	imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp', 'gif'],
+	upload: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'], maxBytes: 25 * 1048576 },
+	noUploadHint: '',
+	// ASSUMPTION: no HTTPS or private-address rule is documented for webhookUrl (providers.md §3.9).
+	callback: { field: 'Webhook URL', httpsOnly: false, blockPrivateHosts: false, maxLength: 2048 },
+	idempotentSubmit: true,
+	taskIdPattern: UUID,
+	taskIdExample: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+
+	validate: () => [],
+
+	buildSubmit(request, imagesInTask, idempotencyKey) {
+		const params: IDataObject = { number_of_images: imagesInTask };
+		for (const [name, field] of Object.entries(PARAM_FIELDS)) {
+			if (request.options[name] !== undefined) params[field] = request.options[name];
+		}
+		if (request.imageUrls.length > 0) params.input_images = request.imageUrls;
+		const body: IDataObject = { model: request.model, prompt: request.prompt, [PARAMS_KEY[request.model]]: params };
+		if (request.callbackUrl !== undefined) {
+			body.webhookUrl = request.callbackUrl;
+			const events = request.options.webhookEvents;
+			if (Array.isArray(events) && events.length > 0) body.webhookEvents = events;
+		}
+		return { method: 'POST', base: 'api', path: '/v2/images/generate', json: body, headers: { 'Idempotency-Key': idempotencyKey } };
+	},
+
+	parseSubmit(body) {
+		const accepted = parseBody(acceptedSchema, body, 'job creation');
+		return { taskId: accepted.jobId, status: STATUS[accepted.status], imageUrls: [] };
+	},
+
+	buildStatus: (taskId) => ({ method: 'GET', base: 'api', path: `/v2/jobs/${encodeURIComponent(taskId)}` }),
+	parseStatus: (body) => jobSnapshot(parseBody(jobSchema, body, 'job status')),
+
+	buildStatusBatch: (taskIds) => ({ method: 'GET', base: 'api', path: '/v2/jobs', qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) } }),
+	parseStatusBatch: (body) => parseBody(jobListSchema, body, 'job list').jobs.map(jobSnapshot),
+
+	buildUpload: (file) => ({ method: 'POST', base: 'api', path: '/v2/uploads', multipart: file }),
+	parseUpload: (body) => parseBody(uploadSchema, body, 'upload').url,
+
+	parseError(statusCode, body): ProviderError {
+		const parsed = errorSchema.safeParse(body);
+		if (!parsed.success) return { message: `HTTP ${statusCode}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}` };
+		const { error, details, creditsRequired, creditsAvailable } = parsed.data;
+		const detailText = details
+			? Object.entries(details)
+					.map(([path, messages]) => `${path}: ${Array.isArray(messages) ? messages.join(', ') : messages}`)
+					.join('; ')
+			: '';
+		let description: string | undefined;
+		if (creditsRequired !== undefined) description = `The job needs ${creditsRequired} credits; ${creditsAvailable ?? 'fewer'} are available. Top up your Apiframe balance.`;
+		else if (statusCode === 401 || statusCode === 403) description = 'Check the API key (it starts with afk_) in the credential';
+		return { message: detailText ? `${error} (${detailText})` : error, description };
+	},
+};

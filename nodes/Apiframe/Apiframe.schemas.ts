@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+export const jobStatus = z.enum(['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** 202 answer of POST /v2/images/generate. */
+export const acceptedSchema = z.object({ jobId: z.string().min(1), status: jobStatus });
+
+/**
+ * `result` is typed "any" by the OpenAPI file: newer docs show {images:[...]}, older ones a bare
+ * URL string. Both are accepted; anything else on a completed job is reported as drift.
+ */
+export const resultSchema = z.union([z.string().url(), z.object({ images: z.array(z.string()) }).passthrough()]).nullable().optional();
+
+export const jobSchema = z.object({
+	id: z.string().min(1),
+	status: jobStatus,
+	model: z.string().optional(),
+	progress: z.number().nullable().optional(),
+	result: z.unknown(),
+	error: z.string().nullable().optional(),
+	creditCost: z.number().nullable().optional(),
+});
+
+export const jobListSchema = z.object({ jobs: z.array(jobSchema) });
+
+/** Errors are flat: {error: "..."}; validation adds details keyed by JSON path, 402 adds numbers. */
+export const errorSchema = z.object({
+	error: z.string(),
+	details: z.record(z.union([z.array(z.string()), z.string()])).optional(),
+	creditsRequired: z.number().optional(),
+	creditsAvailable: z.number().optional(),
+});
+
+export const uploadSchema = z.object({ url: z.string().url() });

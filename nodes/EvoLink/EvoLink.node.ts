@@ -1,0 +1,31 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { imageNodeProperties } from '../shared/descriptions/common';
+import { runImageNode } from '../shared/router';
+import { EVOLINK_MODELS, evoLinkAdapter } from './EvoLink.adapter';
+import { unifiedTaskFields } from './EvoLink.descriptions';
+
+const fields = unifiedTaskFields(EVOLINK_MODELS);
+
+export class EvoLink implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'EvoLink',
+		name: 'evoLink',
+		icon: { light: 'file:../../icons/evolink.svg', dark: 'file:../../icons/evolink.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Generate and edit images with OpenAI GPT Image models through EvoLink',
+		defaults: { name: 'EvoLink' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [{ name: 'evoLinkApi', required: true }],
+		properties: imageNodeProperties(fields),
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await runImageNode.call(this, evoLinkAdapter, fields);
+	}
+}

@@ -1,0 +1,31 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { imageNodeProperties } from '../shared/descriptions/common';
+import { runImageNode } from '../shared/router';
+import { unifiedTaskFields } from '../EvoLink/EvoLink.descriptions';
+import { STARMAGIC_MODELS, starMagicAdapter } from './StarMagic.adapter';
+
+const fields = unifiedTaskFields(STARMAGIC_MODELS);
+
+export class StarMagic implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'StarMagic',
+		name: 'starMagic',
+		icon: { light: 'file:../../icons/starmagic.svg', dark: 'file:../../icons/starmagic.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Generate and edit images with OpenAI GPT Image models through StarMagic',
+		defaults: { name: 'StarMagic' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [{ name: 'starMagicApi', required: true }],
+		properties: imageNodeProperties(fields),
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await runImageNode.call(this, starMagicAdapter, fields);
+	}
+}

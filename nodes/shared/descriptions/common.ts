@@ -1,0 +1,237 @@
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../validation';
+
+/** What a provider adds to the shared node description. */
+export interface ProviderFields {
+	models: INodePropertyOptions[];
+	/** Models that accept a mask on Edit. */
+	maskModels: string[];
+	/** Size, quality and model extras; each carries its own displayOptions by model. */
+	modelFields: INodeProperties[];
+	/** Entries for the Options collection of Generate and Edit (callback settings). */
+	submitOptions: INodeProperties[];
+	taskIdPlaceholder: string;
+	/** Said under Number of Images: how the provider bills several images. */
+	imageCountHint: string;
+}
+
+export const SUBMIT_OPERATIONS = ['generate', 'edit'];
+
+export function onOperations(...operations: string[]) {
+	return { show: { operation: operations } };
+}
+
+function resourceAndOperation(): INodeProperties[] {
+	return [
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [{ name: 'Image', value: 'image' }],
+			default: 'image',
+		},
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['image'] } },
+			options: [
+				{ name: 'Generate', value: 'generate', action: 'Generate an image', description: 'Create images from a text prompt' },
+				{ name: 'Edit', value: 'edit', action: 'Edit an image', description: 'Change or combine input images with a prompt' },
+				{ name: 'Wait for Task', value: 'waitForTask', action: 'Wait for a task', description: 'Wait for a task submitted earlier and return its images' },
+			],
+			default: 'generate',
+		},
+	];
+}
+
+function promptAndModel(fields: ProviderFields): INodeProperties[] {
+	return [
+		{
+			displayName: 'Model',
+			name: 'model',
+			type: 'options',
+			options: fields.models,
+			// Every provider offers gpt-image-1.5, the default everywhere.
+			default: 'gpt-image-1.5',
+			displayOptions: onOperations(...SUBMIT_OPERATIONS),
+		},
+		{
+			displayName: 'Prompt',
+			name: 'prompt',
+			type: 'string',
+			typeOptions: { rows: 4 },
+			default: '',
+			required: true,
+			placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
+			hint: 'gpt-image-1.5 and gpt-image-1 take up to 2,000 characters; gpt-image-2 up to 32,000 where the provider allows it',
+			displayOptions: onOperations(...SUBMIT_OPERATIONS),
+		},
+	];
+}
+
+function inputImages(fields: ProviderFields): INodeProperties[] {
+	const properties: INodeProperties[] = [
+		{
+			displayName: 'Image URLs',
+			name: 'imageUrls',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. https://example.com/photo.png',
+			description: `Public links to the images to edit, separated by commas or new lines (or an expression that returns a list). URLs and binary fields together: 1-${MAX_INPUT_IMAGES} images.`,
+			displayOptions: onOperations('edit'),
+		},
+		{
+			displayName: 'Binary Fields',
+			name: 'binaryFields',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. data, photo2',
+			description: 'Names of binary fields of the input item that hold images to edit, separated by commas. They are uploaded to the provider first.',
+			hint: 'The name of the field (like data), not the file itself',
+			displayOptions: onOperations('edit'),
+		},
+	];
+	if (fields.maskModels.length > 0) {
+		const show = { operation: ['edit'], model: fields.maskModels };
+		properties.push(
+			{
+				displayName: 'Mask URL',
+				name: 'maskUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. https://example.com/mask.png',
+				description: 'PNG with an alpha channel, the same size as the first image: transparent pixels are the part to change',
+				displayOptions: { show },
+			},
+			{
+				displayName: 'Mask Binary Field',
+				name: 'maskBinaryField',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. mask',
+				description: 'Name of a binary field holding the mask PNG, as an alternative to Mask URL',
+				displayOptions: { show },
+			},
+		);
+	}
+	return properties;
+}
+
+function countAndWaiting(fields: ProviderFields): INodeProperties[] {
+	return [
+		{
+			displayName: 'Number of Images',
+			name: 'numberOfImages',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: MAX_IMAGES_PER_ITEM },
+			default: 1,
+			hint: fields.imageCountHint,
+			displayOptions: onOperations(...SUBMIT_OPERATIONS),
+		},
+		{
+			displayName: 'Wait for Completion',
+			name: 'waitForCompletion',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to wait until the images are ready. Off: return one item per task with its ID at once, and fetch the images later with Wait for Task.',
+			displayOptions: onOperations(...SUBMIT_OPERATIONS),
+		},
+		{
+			displayName: 'Task ID',
+			name: 'taskId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: fields.taskIdPlaceholder,
+			description: 'The taskId returned by Generate or Edit with Wait for Completion off, or sent to your callback URL',
+			displayOptions: onOperations('waitForTask'),
+		},
+	];
+}
+
+function optionsCollection(fields: ProviderFields): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Binary Property',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				description: 'Name of the binary field each image is put in',
+			},
+			{
+				displayName: 'Max Concurrent Tasks',
+				name: 'maxConcurrentTasks',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 10,
+				description: 'How many tasks of this node run at the same time across all items. Lower it if the provider answers 429 (rate limit).',
+			},
+			{
+				displayName: 'Max Download Size (MB)',
+				name: 'maxDownloadMb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 64,
+				description: 'A result image larger than this fails its item instead of filling memory or disk',
+			},
+			{
+				displayName: 'Max Wait (Seconds)',
+				name: 'maxWaitSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 900,
+				description: 'How long to wait for a task before failing with its task ID (it may still finish; use Wait for Task later)',
+			},
+			{
+				displayName: 'Output',
+				name: 'output',
+				type: 'options',
+				options: [
+					{ name: 'Binary Images', value: 'binary', description: 'Download each image into a binary field' },
+					{ name: 'URLs Only', value: 'url', description: 'Return the provider\'s image URLs (they expire after about 24 hours)' },
+				],
+				default: 'binary',
+			},
+			{
+				displayName: 'Poll Interval (Seconds)',
+				name: 'pollIntervalSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Seconds between status checks of a task. 0 picks the interval from the provider\'s progress and estimate (at most one check per second).',
+			},
+			{
+				displayName: 'Request Timeout (Seconds)',
+				name: 'requestTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				description: 'How long one HTTP request to the provider may take',
+			},
+			...fields.submitOptions.map((option) => ({ ...option, displayOptions: { show: { '/operation': SUBMIT_OPERATIONS } } })),
+		],
+	};
+}
+
+/** The whole property list of a provider node, in the order the editor shows it. */
+export function imageNodeProperties(fields: ProviderFields): INodeProperties[] {
+	return [
+		...resourceAndOperation(),
+		...promptAndModel(fields),
+		...inputImages(fields),
+		...fields.modelFields,
+		...countAndWaiting(fields),
+		optionsCollection(fields),
+	];
+}

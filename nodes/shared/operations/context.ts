@@ -1,0 +1,30 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import type { TaskPoller } from '../poller';
+import type { ItemSettings } from '../settings';
+import type { TaskClient } from '../taskClient';
+import type { ProviderAdapter } from '../types';
+import type { ProviderFields } from '../descriptions/common';
+
+/** Everything an operation may use; one per node execution. */
+export interface OperationContext {
+	fn: IExecuteFunctions;
+	adapter: ProviderAdapter;
+	fields: ProviderFields;
+	client: TaskClient;
+	poller: TaskPoller;
+}
+
+/** Validated input of one item, ready to run. */
+export interface PreparedItem {
+	settings: ItemSettings;
+	/** Provider tasks this item will hold open at once (for Max Concurrent Tasks). */
+	weight: number;
+	run: () => Promise<INodeExecutionData[]>;
+}
+
+/**
+ * An operation reads and checks its parameters for one item without any request (prepare);
+ * the returned closure does the I/O when the router schedules it.
+ */
+export type Operation = (ctx: OperationContext, itemIndex: number) => Promise<PreparedItem>;

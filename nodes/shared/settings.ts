@@ -1,0 +1,40 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { CallLimits } from './taskClient';
+
+/** The Options collection of one item, with defaults applied and units converted. */
+export interface ItemSettings {
+	output: 'binary' | 'url';
+	binaryPropertyName: string;
+	fixedPollIntervalMs?: number;
+	maxWaitMs: number;
+	requestTimeoutMs: number;
+	maxDownloadBytes: number;
+	maxConcurrentTasks: number;
+	raw: IDataObject;
+}
+
+function positive(value: unknown, fallback: number): number {
+	const number = Number(value);
+	return Number.isFinite(number) && number > 0 ? number : fallback;
+}
+
+export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSettings {
+	const options = fn.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const poll = Number(options.pollIntervalSeconds ?? 0);
+	return {
+		output: options.output === 'url' ? 'url' : 'binary',
+		binaryPropertyName: String(options.binaryPropertyName ?? 'data').trim() || 'data',
+		fixedPollIntervalMs: Number.isFinite(poll) && poll > 0 ? poll * 1000 : undefined,
+		maxWaitMs: positive(options.maxWaitSeconds, 900) * 1000,
+		requestTimeoutMs: positive(options.requestTimeoutSeconds, 60) * 1000,
+		maxDownloadBytes: positive(options.maxDownloadMb, 64) * 1048576,
+		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 10)),
+		raw: options,
+	};
+}
+
+/** Limits for the HTTP calls of one item; retries may run until the item's Max Wait is spent. */
+export function callLimits(settings: ItemSettings, itemIndex: number, startedAt: number = Date.now()): CallLimits {
+	return { itemIndex, timeoutMs: settings.requestTimeoutMs, deadline: startedAt + settings.maxWaitMs };
+}

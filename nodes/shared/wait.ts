@@ -1,0 +1,22 @@
+import { sleep } from 'n8n-workflow';
+
+/** Longest single sleep, so a stopped execution is noticed quickly. */
+const SLICE_MS = 200;
+
+export class CancelledError extends Error {
+	constructor() {
+		super('The execution was stopped');
+		this.name = 'CancelledError';
+	}
+}
+
+/** Waits `ms` in short slices, throwing CancelledError as soon as the execution is stopped. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+	const until = Date.now() + ms;
+	for (;;) {
+		if (signal?.aborted) throw new CancelledError();
+		const left = until - Date.now();
+		if (left <= 0) return;
+		await sleep(Math.min(left, SLICE_MS));
+	}
+}
