@@ -1,0 +1,85 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { ApiframeApi } from '../../credentials/ApiframeApi.credentials';
+import { EvoLinkApi } from '../../credentials/EvoLinkApi.credentials';
+import { StarMagicApi } from '../../credentials/StarMagicApi.credentials';
+import { Apiframe } from '../../nodes/Apiframe/Apiframe.node';
+import { EvoLink } from '../../nodes/EvoLink/EvoLink.node';
+import { StarMagic } from '../../nodes/StarMagic/StarMagic.node';
+
+const nodes = { starMagic: new StarMagic(), evoLink: new EvoLink(), apiframe: new Apiframe() };
+
+function shownFor(properties: INodeProperties[], name: string): INodeProperties[] {
+	return properties.filter((p) => p.name === name);
+}
+
+describe('node descriptions', () => {
+	it.each(Object.entries(nodes))('%s has the resource, the three operations and its credential', (name, node) => {
+		const d = node.description;
+		expect(d.name).toBe(name);
+		expect(d.usableAsTool).toBe(true);
+		expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
+		const operation = d.properties.find((p) => p.name === 'operation')!;
+		expect(operation.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['generate', 'edit', 'waitForTask']);
+		expect(shownFor(d.properties, 'model')[0].default).toBe('gpt-image-1.5');
+		expect(shownFor(d.properties, 'prompt')[0].required).toBe(true);
+		expect(shownFor(d.properties, 'taskId')[0].displayOptions?.show?.operation).toEqual(['waitForTask']);
+		expect(shownFor(d.properties, 'imageUrls')[0].displayOptions?.show?.operation).toEqual(['edit']);
+		expect(shownFor(d.properties, 'binaryFields')[0].displayOptions?.show?.operation).toEqual(['edit']);
+	});
+
+	it.each(Object.entries(nodes))('%s: every displayOptions reference names a real parameter and value', (_name, node) => {
+		const props = node.description.properties;
+		for (const p of props) {
+			for (const [ref, values] of Object.entries(p.displayOptions?.show ?? {})) {
+				const targets = props.filter((t) => t.name === ref);
+				expect(targets.length).toBeGreaterThan(0);
+				const known = targets.flatMap((t) => (t.options ?? []).map((o) => ('value' in o ? o.value : undefined)));
+				for (const v of values as unknown[]) expect(known).toContain(v);
+			}
+		}
+	});
+
+	it('offers the documented models per provider', () => {
+		const models = (node: { description: { properties: INodeProperties[] } }) =>
+			shownFor(node.description.properties, 'model')[0].options!.map((o) => ('value' in o ? o.value : ''));
+		expect(models(nodes.evoLink)).toEqual(['gpt-image-1.5', 'gpt-image-1', 'gpt-image-2']);
+		expect(models(nodes.starMagic)).toEqual(['gpt-image-1.5', 'gpt-image-2']);
+		expect(models(nodes.apiframe)).toEqual(['gpt-image-1.5', 'gpt-image-2']);
+	});
+
+	it('shows resolution and the mask only for gpt-image-2, and no mask on Apiframe', () => {
+		const evo = nodes.evoLink.description.properties;
+		expect(shownFor(evo, 'resolution')[0].displayOptions?.show?.model).toEqual(['gpt-image-2']);
+		expect(shownFor(evo, 'maskUrl')[0].displayOptions?.show).toEqual({ operation: ['edit'], model: ['gpt-image-2'] });
+		expect(shownFor(evo, 'size')[0].displayOptions?.show?.model).toEqual(['gpt-image-1.5', 'gpt-image-1']);
+		expect(shownFor(nodes.apiframe.description.properties, 'maskUrl')).toHaveLength(0);
+		expect(shownFor(nodes.apiframe.description.properties, 'aspectRatio')[0].options).toHaveLength(3);
+	});
+
+	it('has the shared options, with callback settings for Generate and Edit only', () => {
+		const options = shownFor(nodes.apiframe.description.properties, 'options')[0].options as INodeProperties[];
+		const names = options.map((o) => o.name);
+		for (const n of ['binaryPropertyName', 'maxConcurrentTasks', 'maxWaitSeconds', 'output', 'pollIntervalSeconds', 'requestTimeoutSeconds', 'maxDownloadMb']) {
+			expect(names).toContain(n);
+		}
+		const webhook = options.find((o) => o.name === 'callbackUrl')!;
+		expect(webhook.displayName).toBe('Webhook URL');
+		expect(webhook.displayOptions?.show?.['/operation']).toEqual(['generate', 'edit']);
+	});
+});
+
+describe('credentials', () => {
+	it.each([
+		['starMagicApi', new StarMagicApi(), 'https://api.starmagic.ai', '/v1/credits', { Authorization: '=Bearer {{$credentials.apiKey}}' }],
+		['evoLinkApi', new EvoLinkApi(), 'https://api.evolink.ai', '/v1/credits', { Authorization: '=Bearer {{$credentials.apiKey}}' }],
+		['apiframeApi', new ApiframeApi(), 'https://api.apiframe.ai', '/v2/me', { 'X-API-Key': '={{$credentials.apiKey}}' }],
+	])('%s: key is a password, base URL has the official default, auth and test are set', (_name, cred, baseUrl, testPath, headers) => {
+		const key = cred.properties.find((p) => p.name === 'apiKey')!;
+		expect(key.typeOptions?.password).toBe(true);
+		expect(cred.properties.find((p) => p.name === 'baseUrl')!.default).toBe(baseUrl);
+		expect(cred.authenticate).toEqual({ type: 'generic', properties: { headers } });
+		expect(cred.test?.request.url).toBe(testPath);
+		expect(cred.icon).toEqual(expect.objectContaining({ light: expect.stringMatching(/\.svg$/), dark: expect.stringMatching(/\.dark\.svg$/) }));
+	});
+});
