@@ -103,7 +103,8 @@ export class TaskPoller {
 		try {
 			const snapshot = await this.client.status(taskId, waiter.limits);
 			waiter.polls += 1;
-			waiter.snapshot = { ...snapshot, taskId };
+			// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
+			waiter.snapshot = { ...snapshot, taskId, model: snapshot.model ?? waiter.snapshot.model, cost: snapshot.cost ?? waiter.snapshot.cost };
 		} catch (error) {
 			this.settle(waiter, error as Error);
 			return;
