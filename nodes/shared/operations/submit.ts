@@ -34,6 +34,21 @@ function readProviderOptions(ctx: OperationContext, itemIndex: number, options: 
 	return values;
 }
 
+/** A value set by an expression must still be one the field offers for this model. */
+function optionProblem(ctx: OperationContext, values: IDataObject, modelName: string): FieldProblem | undefined {
+	for (const field of [...ctx.fields.modelFields, ...ctx.fields.submitOptions]) {
+		if (field.type !== 'options' && field.type !== 'multiOptions') continue;
+		if (values[field.name] === undefined) continue;
+		const allowed = (field.options ?? []).map((o) => ('value' in o ? o.value : undefined));
+		const given = field.type === 'multiOptions' && Array.isArray(values[field.name]) ? (values[field.name] as unknown[]) : [values[field.name]];
+		const bad = given.find((v) => !allowed.includes(v as string));
+		if (bad !== undefined) {
+			return { field: field.displayName, message: `"${String(bad)}" is not offered by ${modelName}`, fix: `Choose one of ${allowed.join(', ')}` };
+		}
+	}
+	return undefined;
+}
+
 /** Images given as binary fields: checked against the provider's upload rules before any request. */
 async function readBinaries(ctx: OperationContext, itemIndex: number, names: string[], field: string): Promise<InputBinary[]> {
 	if (names.length === 0) return [];
@@ -125,7 +140,10 @@ function makeSubmitOperation(operation: 'generate' | 'edit'): Operation {
 				[maskBinary] = await readBinaries(ctx, itemIndex, [maskField], 'Mask Binary Field');
 			}
 		}
-		const problem = checkRequest(request, adapter, request.imageUrls.length + binaries.length, maskBinary !== undefined);
+		const modelName = adapter.models.find((m) => m.value === request.model)?.name ?? request.model;
+		const problem =
+			checkRequest(request, adapter, request.imageUrls.length + binaries.length, maskBinary !== undefined) ??
+			optionProblem(ctx, request.options, modelName);
 		if (problem) throw fieldError(fn.getNode(), problem, itemIndex);
 		const plan = planTasks(request.imageCount, adapter.models.find((m) => m.value === request.model)!.maxImagesPerTask);
 		const wait = fn.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;

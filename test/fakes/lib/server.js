@@ -1,0 +1,202 @@
+'use strict';
+/**
+ * Provider-independent part of every fake: HTTP server, request log, counters, task store,
+ * fault queue and shutdown. A provider module only supplies routes and wire formats:
+ *
+ *   { defaultApiKey, resultField, routes: [{ method, pattern, route, auth, handler }],
+ *     checkAuth(call, ctx, route), errorReply(status, route), notFound(call),
+ *     createStore(), extraHeaders?() }
+ *
+ * Handlers get `(call, ctx)` and return a reply object (see http.js).
+ */
+const http = require('http');
+const { FaultQueue, applyFault } = require('./faults');
+const { planTask, taskPhase } = require('./clock');
+const { writeReply, readBody, decodeBody } = require('./http');
+
+const DEFAULT_TASK_DURATION_MS = 200;
+
+/** Which counter a routed request bumps. `submissions` is separate: it counts billed tasks. */
+const COUNTER_BY_ROUTE = {
+	submit: 'submitRequests',
+	status: 'statusPolls',
+	list: 'listPolls',
+	download: 'downloads',
+	upload: 'uploads',
+	keycheck: 'keyChecks',
+};
+
+function zeroCounts() {
+	return { submissions: 0, submitRequests: 0, replays: 0, statusPolls: 0, listPolls: 0, downloads: 0, uploads: 0, keyChecks: 0, total: 0 };
+}
+
+function matchRoute(routes, method, path) {
+	for (const def of routes) {
+		if (def.method !== method) continue;
+		const match = def.pattern.exec(path);
+		if (match) return { def, params: match.slice(1).map((p) => decodeURIComponent(p)) };
+	}
+	return null;
+}
+
+function listen(server) {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve(server.address().port);
+		});
+	});
+}
+
+async function startServer(provider, userOptions = {}) {
+	const options = { ...userOptions };
+	if (options.apiKey === undefined) options.apiKey = provider.defaultApiKey;
+
+	const sockets = new Set();
+	const timers = new Map(); // pending 'delay' waits, released on close()
+	const faults = new FaultQueue();
+	let counts = zeroCounts();
+	let taskSeq = 0;
+
+	const fake = {
+		kind: provider.kind,
+		options,
+		baseUrl: '',
+		port: 0,
+		requests: [],
+		tasks: new Map(),
+		get apiKey() {
+			return options.apiKey;
+		},
+		get counts() {
+			return { ...counts };
+		},
+		get pendingFaults() {
+			return faults.pending;
+		},
+		inject(fault) {
+			faults.push(fault);
+		},
+		reset() {
+			fake.requests.length = 0;
+			fake.tasks.clear();
+			faults.clear();
+			counts = zeroCounts();
+			ctx.store = provider.createStore();
+		},
+		close,
+	};
+
+	/** What handlers may use; everything stateful goes through here. */
+	const ctx = {
+		options,
+		fake,
+		tasks: fake.tasks,
+		store: provider.createStore(),
+		get baseUrl() {
+			return fake.baseUrl;
+		},
+		now: () => (typeof options.now === 'function' ? options.now() : Date.now()),
+		countReplay() {
+			counts.replays += 1;
+		},
+		/** Creates, stores and bills a task; `imageUrl(i)` names result i (1-based). */
+		createTask({ id, model, body, prompt, imageCount, imageUrl, extra = {} }) {
+			const durationMs = options.taskDurationMs !== undefined ? options.taskDurationMs : DEFAULT_TASK_DURATION_MS;
+			const plan = planTask(prompt, ctx.now(), durationMs);
+			const images = plan.outcome === 'failed' ? [] : Array.from({ length: imageCount }, (_, i) => imageUrl(i + 1));
+			const task = { id, model, body, ...plan, images, seq: ++taskSeq, ...extra };
+			fake.tasks.set(id, task);
+			counts.submissions += 1;
+			return task;
+		},
+		/** Current phase of a task as seen by `call` (a 'drift' fault shows it finished). */
+		phase(task, call) {
+			return taskPhase(task, ctx.now(), { forceCompleted: Boolean(call && call.fault && call.fault.mode === 'drift') });
+		},
+	};
+
+	const server = http.createServer((req, res) => {
+		// Clients in these tests hang up on purpose; a write to a dead socket must not crash jest.
+		req.on('error', () => {});
+		res.on('error', () => {});
+		handle(req, res).catch((err) => {
+			if (!res.headersSent && !res.destroyed) {
+				const reply = provider.errorReply(500, null);
+				writeReply(res, { ...reply, json: { ...reply.json, fakeError: String(err && err.stack) } });
+			}
+		});
+	});
+	server.on('connection', (socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+
+	async function handle(req, res) {
+		const at = ctx.now();
+		const url = new URL(req.url, 'http://fake.invalid');
+		let decoded = { body: undefined, parts: null };
+		let rawBody = Buffer.alloc(0);
+		try {
+			rawBody = await readBody(req);
+			decoded = decodeBody(rawBody, req.headers['content-type']);
+		} catch {
+			// client gave up mid-upload: still log the attempt below
+		}
+		const match = matchRoute(provider.routes, req.method, url.pathname);
+		const route = match ? match.def.route : null;
+		const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...req.headers }, body: decoded.body, at, route };
+		fake.requests.push(record);
+		counts.total += 1;
+		if (route) counts[COUNTER_BY_ROUTE[route]] += 1;
+		if (req.destroyed && !req.complete) return;
+
+		const call = { ...record, rawBody, parts: decoded.parts, jsonError: decoded.jsonError, multipartError: decoded.multipartError, params: match ? match.params : [], fault: faults.take(route) };
+		const run = async () => {
+			if (!match) return provider.notFound(call);
+			const denied = match.def.auth ? provider.checkAuth(call, ctx, route) : null;
+			return denied || match.def.handler(call, ctx);
+		};
+		const extraHeaders = provider.extraHeaders ? provider.extraHeaders() : {};
+		const write = (reply, opts = {}) => writeReply(res, reply, { ...opts, extraHeaders });
+		if (!call.fault) return write(await run());
+		return applyFault(call.fault, {
+			route,
+			run,
+			write,
+			destroy: () => req.socket.destroy(),
+			sleep,
+			errorReply: (status) => provider.errorReply(status, route),
+			resultField: provider.resultField,
+		});
+	}
+
+	function sleep(ms) {
+		return new Promise((resolve) => {
+			const timer = setTimeout(() => {
+				timers.delete(timer);
+				resolve();
+			}, ms);
+			timers.set(timer, resolve);
+		});
+	}
+
+	function close() {
+		for (const [timer, resolve] of timers) {
+			clearTimeout(timer);
+			resolve(); // the delayed write then finds its socket destroyed and stops
+		}
+		timers.clear();
+		return new Promise((resolve) => {
+			server.close(() => resolve());
+			for (const socket of sockets) socket.destroy();
+		});
+	}
+
+	fake.port = await listen(server);
+	fake.baseUrl = `http://127.0.0.1:${fake.port}`;
+	return fake;
+}
+
+module.exports = { startServer };

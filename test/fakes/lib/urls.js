@@ -1,0 +1,44 @@
+'use strict';
+/** URL checks the providers document for user-supplied URLs. */
+
+function parseUrl(value) {
+	if (typeof value !== 'string') return null;
+	try {
+		return new URL(value);
+	} catch {
+		return null;
+	}
+}
+
+function isHttpUrl(value) {
+	const url = parseUrl(value);
+	return Boolean(url && (url.protocol === 'http:' || url.protocol === 'https:'));
+}
+
+/** Any absolute URI (Apiframe's `format: uri`). */
+function isUri(value) {
+	return parseUrl(value) !== null;
+}
+
+function isPrivateIpv4(host) {
+	const match = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host);
+	if (!match) return false;
+	const [a, b] = [Number(match[1]), Number(match[2])];
+	return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+}
+
+function isPrivateIpv6(host) {
+	return host === '::1' || host === '::' || /^f[cd][0-9a-f]{0,2}:/.test(host) || host.startsWith('fe80:') || host.startsWith('::ffff:');
+}
+
+/**
+ * Loopback / private / link-local hosts, which EvoLink refuses as callback targets.
+ * WHATWG URL already normalises odd IPv4 spellings (e.g. "2130706433") to dotted form.
+ */
+function isPrivateHost(hostname) {
+	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+	if (host === 'localhost' || host.endsWith('.localhost')) return true;
+	return isPrivateIpv4(host) || isPrivateIpv6(host);
+}
+
+module.exports = { parseUrl, isHttpUrl, isUri, isPrivateHost };
