@@ -2,19 +2,11 @@ import { apiframeAdapter } from '../../nodes/Apiframe/Apiframe.adapter';
 import { customSizeProblem, evoLinkAdapter } from '../../nodes/EvoLink/EvoLink.adapter';
 import { ResponseShapeError } from '../../nodes/shared/schema';
 import type { ImageRequest } from '../../nodes/shared/types';
+import { request } from '../fixtures/request';
 import { starMagicAdapter } from '../../nodes/StarMagic/StarMagic.adapter';
 import * as af from '../fixtures/apiframe';
 import * as ev from '../fixtures/evolink';
 
-const request = (extra: Partial<ImageRequest> = {}): ImageRequest => ({
-	operation: 'generate',
-	model: 'gpt-image-1.5',
-	prompt: 'a fox',
-	imageCount: 1,
-	imageUrls: [],
-	options: {},
-	...extra,
-});
 
 describe('EvoLink adapter (unified task format)', () => {
 	it('reads the documented submit, completed and failed bodies', () => {

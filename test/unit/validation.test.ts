@@ -1,18 +1,10 @@
 import { apiframeAdapter } from '../../nodes/Apiframe/Apiframe.adapter';
 import { evoLinkAdapter } from '../../nodes/EvoLink/EvoLink.adapter';
 import type { ImageRequest } from '../../nodes/shared/types';
+import { request } from '../fixtures/request';
 import { checkCallbackUrl, checkImageUrl, checkRequest, checkTaskId, codePointLength, isPrivateHost } from '../../nodes/shared/validation';
 import { planTasks, splitList } from '../../nodes/shared/operations/submit';
 
-const request = (extra: Partial<ImageRequest> = {}): ImageRequest => ({
-	operation: 'generate',
-	model: 'gpt-image-1.5',
-	prompt: 'a fox',
-	imageCount: 1,
-	imageUrls: [],
-	options: {},
-	...extra,
-});
 const unified = evoLinkAdapter.callback;
 
 describe('shared validation', () => {
