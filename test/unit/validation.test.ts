@@ -1,6 +1,5 @@
 import { apiframeAdapter } from '../../nodes/Apiframe/Apiframe.adapter';
 import { evoLinkAdapter } from '../../nodes/EvoLink/EvoLink.adapter';
-import type { ImageRequest } from '../../nodes/shared/types';
 import { request } from '../fixtures/request';
 import { checkCallbackUrl, checkImageUrl, checkRequest, checkTaskId, codePointLength, isPrivateHost } from '../../nodes/shared/validation';
 import { planTasks, splitList } from '../../nodes/shared/operations/submit';
