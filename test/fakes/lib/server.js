@@ -12,7 +12,8 @@
 const http = require('http');
 const { FaultQueue, applyFault } = require('./faults');
 const { planTask, taskPhase } = require('./clock');
-const { writeReply, readBody, decodeBody } = require('./http');
+const { writeReply, readBody, decodeBody, bufferReply } = require('./http');
+const { pngBytes } = require('./images');
 
 const DEFAULT_TASK_DURATION_MS = 200;
 
@@ -48,6 +49,20 @@ function listen(server) {
 		});
 	});
 }
+
+/**
+ * Routes every fake serves besides the provider's own: /samples/<name>.png is a plain public
+ * image for example workflows to download (an "HTTP Request" source image). Not counted.
+ */
+const SHARED_ROUTES = [
+	{
+		method: 'GET',
+		pattern: /^\/samples\/([\w-]+)\.png$/,
+		route: null,
+		auth: false,
+		handler: (call) => bufferReply(200, 'image/png', pngBytes(128, 128, call.params[0].length)),
+	},
+];
 
 async function startServer(provider, userOptions = {}) {
 	const options = { ...userOptions };
@@ -144,7 +159,7 @@ async function startServer(provider, userOptions = {}) {
 		} catch {
 			// client gave up mid-upload: still log the attempt below
 		}
-		const match = matchRoute(provider.routes, req.method, url.pathname);
+		const match = matchRoute(provider.routes, req.method, url.pathname) || matchRoute(SHARED_ROUTES, req.method, url.pathname);
 		const route = match ? match.def.route : null;
 		const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...req.headers }, body: decoded.body, at, route };
 		fake.requests.push(record);
