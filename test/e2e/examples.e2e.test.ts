@@ -1,0 +1,207 @@
+/**
+ * The packed tarball installed into a real n8n 2.41.1 (Node 24) the way n8n's community-package
+ * installer does it, the example workflows imported and executed with `n8n execute`, and the
+ * results checked against what the fake providers received.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { startFakeProvider } from '../fakes';
+import type { FakeProvider } from '../fakes';
+import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8n, tempUserFolder } from './n8nHost';
+import type { N8nServer } from './n8nHost';
+
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+const PACKAGE = 'n8n-nodes-gpt-image';
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+interface Item {
+	json: Record<string, unknown>;
+	binary?: Record<string, { mimeType: string; fileName: string; id?: string; bytes?: number; fileSize?: string }>;
+	pairedItem?: unknown;
+}
+interface Run {
+	status: string;
+	data: { resultData: { error?: { message: string }; runData: Record<string, Array<{ data: { main: Item[][] } }>> } };
+}
+
+let user: string;
+let env: NodeJS.ProcessEnv;
+let server: N8nServer | undefined;
+let fakes: { starMagic: FakeProvider; evoLink: FakeProvider; apiframe: FakeProvider };
+let cookie = '';
+const timings: Record<string, number> = {};
+
+async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+	const start = Date.now();
+	try {
+		return await work();
+	} finally {
+		timings[name] = Date.now() - start;
+	}
+}
+
+/** Runs one imported workflow with `n8n execute --rawOutput` and parses the IRun it prints. */
+async function execute(workflowId: string): Promise<Run> {
+	const cliEnv = { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+	const { stdout } = await timed(`execute ${workflowId}`, async () => await n8nCli(cliEnv, ['execute', `--id=${workflowId}`, '--rawOutput']));
+	const start = stdout.search(/^\{$/m);
+	expect(start).toBeGreaterThanOrEqual(0);
+	return JSON.parse(stdout.slice(start)) as Run;
+}
+
+function output(run: Run, node: string): Item[] {
+	const runs = run.data.resultData.runData[node];
+	expect(runs).toBeDefined();
+	return runs[runs.length - 1].data.main[0];
+}
+
+/** The stored file behind a binary: real bytes, the right signature, the size n8n recorded. */
+function storedBytes(binary: NonNullable<Item['binary']>[string]): Buffer {
+	expect(binary.id).toMatch(/^filesystem-v2:/);
+	const file = path.join(user, '.n8n', 'storage', binary.id!.slice('filesystem-v2:'.length));
+	const bytes = fs.readFileSync(file);
+	expect(bytes.length).toBeGreaterThan(0);
+	expect(bytes.length).toBe(binary.bytes);
+	return bytes;
+}
+
+function workflowFile(name: string): Record<string, unknown> {
+	return JSON.parse(fs.readFileSync(path.join(EXAMPLES, name), 'utf8'));
+}
+
+beforeAll(async () => {
+	user = tempUserFolder();
+	const [starMagic, evoLink, apiframe] = await Promise.all([
+		startFakeProvider('starmagic', { taskDurationMs: 800 }),
+		startFakeProvider('evolink', { taskDurationMs: 800 }),
+		startFakeProvider('apiframe', { taskDurationMs: 800 }),
+	]);
+	fakes = { starMagic, evoLink, apiframe };
+	const tarball = await timed('pack', async () => await packProject(user));
+	await timed('install tarball', async () => await installTarball(user, tarball));
+	env = n8nEnv(user, await freePort(), await freePort());
+	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
+
+	// Credentials with the IDs the examples reference, pointing at the fakes.
+	const credentials = [
+		{ id: 'gptImgStarMagic', name: 'StarMagic account', type: 'starMagicApi', data: { apiKey: starMagic.apiKey, baseUrl: starMagic.baseUrl } },
+		{ id: 'gptImgEvoLink01', name: 'EvoLink account', type: 'evoLinkApi', data: { apiKey: evoLink.apiKey, baseUrl: evoLink.baseUrl, fileBaseUrl: evoLink.baseUrl } },
+		{ id: 'gptImgApiframe1', name: 'Apiframe account', type: 'apiframeApi', data: { apiKey: apiframe.apiKey, baseUrl: apiframe.baseUrl } },
+	];
+	fs.writeFileSync(path.join(user, 'credentials.json'), JSON.stringify(credentials));
+	await timed('import credentials', async () => await n8nCli(env, ['import:credentials', `--input=${path.join(user, 'credentials.json')}`]));
+
+	// The examples as a user imports them; only the public sample photo is pointed at the fake.
+	const workflowsDir = path.join(user, 'workflows');
+	fs.mkdirSync(workflowsDir);
+	for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
+		const text = fs.readFileSync(path.join(EXAMPLES, file), 'utf8').replace(/https:\/\/upload\.wikimedia\.org\/[^"]+\.png/, `${evoLink.baseUrl}/samples/photo.png`);
+		fs.writeFileSync(path.join(workflowsDir, file), text);
+	}
+	await timed('import workflows', async () => await n8nCli(env, ['import:workflow', '--separate', `--input=${workflowsDir}`]));
+
+	// An owner account, so the REST API (node and credential types) can be read like the editor does.
+	const owner = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-Passw0rd-long' };
+	const setup = await fetch(`${server.base}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(owner) });
+	expect(setup.status).toBe(200);
+	cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+	expect(cookie).toMatch(/^n8n-auth=/);
+});
+
+afterAll(async () => {
+	await server?.stop();
+	await Promise.all(Object.values(fakes ?? {}).map(async (fake) => await fake.close()));
+	console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
+	if (user && !process.env.KEEP_E2E) fs.rmSync(user, { recursive: true, force: true });
+});
+
+beforeEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
+
+describe('n8n loads the package', () => {
+	it('lists every node and credential of the package, with icons it serves', async () => {
+		const get = async (url: string) => await fetch(`${server!.base}${url}`, { headers: { cookie } });
+		const nodes = (await (await get('/types/nodes.json')).json()) as Array<{ name: string; iconUrl?: { light: string; dark: string }; credentials?: Array<{ name: string }> }>;
+		const ours = nodes.filter((n) => n.name.startsWith(`${PACKAGE}.`));
+		expect(ours.map((n) => n.name).sort()).toEqual(
+			[`${PACKAGE}.apiframe`, `${PACKAGE}.apiframeTool`, `${PACKAGE}.evoLink`, `${PACKAGE}.evoLinkTool`, `${PACKAGE}.starMagic`, `${PACKAGE}.starMagicTool`].sort(),
+		);
+		for (const node of ours) {
+			for (const icon of [node.iconUrl!.light, node.iconUrl!.dark]) {
+				const response = await get(`/${icon}`);
+				expect(response.status).toBe(200);
+				expect(response.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+				expect(await response.text()).toMatch(/^<svg /);
+			}
+		}
+		const credentials = (await (await get('/types/credentials.json')).json()) as Array<{ name: string; iconUrl?: { light: string; dark: string } }>;
+		for (const name of ['starMagicApi', 'evoLinkApi', 'apiframeApi']) {
+			const credential = credentials.find((c) => c.name === name);
+			expect(credential?.iconUrl?.light).toMatch(new RegExp(`^icons/${PACKAGE}/dist/icons/.+\\.svg$`));
+		}
+		const log = fs.readFileSync(path.join(user, 'n8n.log'), 'utf8');
+		expect(log).not.toMatch(/Failed to load package|Cannot find module/);
+	});
+});
+
+describe('example workflows run in n8n', () => {
+	it.each([
+		['text-to-image-starmagic.json', 'starMagic', 'Generate with StarMagic'],
+		['text-to-image-evolink.json', 'evoLink', 'Generate with EvoLink'],
+		['text-to-image-apiframe.json', 'apiframe', 'Generate with Apiframe'],
+	] as const)('%s: one image as the workflow\'s binary output', async (file, provider, node) => {
+		const run = await execute(workflowFile(file).id as string);
+		expect(run.status).toBe('success');
+		const [item, ...rest] = output(run, node);
+		expect(rest).toHaveLength(0);
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.json).toMatchObject({ status: 'completed', model: 'gpt-image-1.5' });
+		expect(item.binary!.data.mimeType).toBe('image/png');
+		expect(storedBytes(item.binary!.data).subarray(0, 8)).toEqual(PNG);
+		expect(fakes[provider].counts).toMatchObject({ submissions: 1, downloads: 1, uploads: 0 });
+	});
+
+	it('edit-binary-and-url-evolink.json: a downloaded binary is uploaded and edited with a URL image', async () => {
+		const run = await execute('gptImgEditEvoLnk');
+		expect(run.status).toBe('success');
+		const [item] = output(run, 'Edit with EvoLink');
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.binary!.edited.mimeType).toBe('image/png');
+		expect(storedBytes(item.binary!.edited).subarray(0, 8)).toEqual(PNG);
+		const fake = fakes.evoLink;
+		expect(fake.counts).toMatchObject({ uploads: 1, submissions: 1, downloads: 1 });
+		const upload = fake.requests.find((r) => r.route === 'upload')!;
+		expect(upload.body.files[0]).toMatchObject({ field: 'file', contentType: 'image/png' });
+		const submit = fake.requests.find((r) => r.route === 'submit')!;
+		expect(submit.body.image_urls[0]).toBe('https://images.example.com/style-reference.png');
+		expect(submit.body.image_urls[1]).toMatch(new RegExp(`^${fake.baseUrl}/files/`));
+	});
+
+	it('submit-then-wait-apiframe.json: fire and forget, then Wait for Task collects both images', async () => {
+		const run = await execute('gptImgSubmitWait');
+		expect(run.status).toBe('success');
+		const [task] = output(run, 'Submit with Apiframe');
+		expect(task.json).toMatchObject({ status: 'queued', index: 0 });
+		expect(task.binary).toBeUndefined();
+		const images = output(run, 'Wait for Apiframe task');
+		expect(images.map((i) => i.json.index)).toEqual([0, 1]);
+		expect(images.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
+		expect(images.every((i) => i.json.taskId === task.json.taskId)).toBe(true);
+		for (const image of images) expect(storedBytes(image.binary!.data).subarray(0, 8)).toEqual(PNG);
+		expect(fakes.apiframe.counts).toMatchObject({ submissions: 1, downloads: 2 });
+	});
+
+	it('many-prompts-starmagic.json: five prompts, five images, in order and paired', async () => {
+		const run = await execute('gptImgManyPrmpts');
+		expect(run.status).toBe('success');
+		const prompts = output(run, 'Five prompts').map((i) => i.json.prompt);
+		expect(prompts).toHaveLength(5);
+		const images = output(run, 'Generate with StarMagic');
+		expect(images.map((i) => i.json.prompt)).toEqual(prompts);
+		expect(images.map((i) => i.pairedItem)).toEqual(prompts.map((_, item) => ({ item })));
+		for (const image of images) expect(image.binary!.data.mimeType).toBe('image/png');
+		expect(fakes.starMagic.counts).toMatchObject({ submissions: 5, downloads: 5 });
+		const sent = fakes.starMagic.requests.filter((r) => r.route === 'submit').map((r) => r.body.prompt);
+		expect(sent.sort()).toEqual([...prompts].sort());
+	});
+});

