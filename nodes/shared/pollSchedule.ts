@@ -1,50 +1,78 @@
-import type { TaskSnapshot } from './types';
+/**
+ * When to check a task again. Pure: the poller keeps the state, this only does the arithmetic.
+ *
+ * The provider says how far a task is (progress 0-100) and sometimes how long it should take
+ * (estimated_time). Both bound the finish: a reading of p% after e ms puts the whole run between
+ * 100e/(p+1) and 100e/p (progress is whole percent), and the readings together narrow that window.
+ * The next check goes just after the latest possible finish, so a finished task is seen at once
+ * without checks in between; it is never more than MAX_POLL_INTERVAL_MS away, so a wrong
+ * estimate costs at most that. Once the predicted finish has passed, checks back off from 1 s.
+ */
 
 /** Never poll one task more than once a second. */
 export const MIN_POLL_INTERVAL_MS = 1000;
 /** A long task is still checked at least this often. */
 export const MAX_POLL_INTERVAL_MS = 10000;
-/** Until the provider has said anything, start here and grow by BACKOFF. */
-const FIRST_POLL_MS = 1000;
+/** Aim this far past the predicted finish, to be on the right side of it. */
+const FINISH_MARGIN_MS = 50;
 const BACKOFF = 1.5;
 
-export interface PollPlan {
+export interface ProgressSample {
+	at: number;
+	progress: number;
+}
+
+export interface PollState {
 	/** When the task was submitted (ms since epoch). */
 	startedAt: number;
 	now: number;
-	/** Status requests already made for this task. */
-	polls: number;
-	last?: TaskSnapshot;
+	/** Last status request for this task, if any. */
+	lastPollAt?: number;
+	/** Checks made after the predicted finish had passed. */
+	overdue: number;
+	samples: ProgressSample[];
+	/** The provider's estimate of the whole run, in seconds. */
+	estimatedSeconds?: number;
 	/** A user-set interval wins over the automatic schedule. */
 	fixedIntervalMs?: number;
 }
 
-function clamp(ms: number): number {
-	return Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, Math.round(ms)));
-}
-
-/**
- * Expected milliseconds left, from what the provider reported: progress extrapolated over the
- * time so far when it moves, else the provider's own estimate of the whole run.
- */
-export function expectedRemainingMs(plan: PollPlan): number | undefined {
-	const elapsed = plan.now - plan.startedAt;
-	const progress = plan.last?.progress;
-	if (progress !== undefined && progress > 0 && progress < 100 && elapsed > 0) {
-		return (elapsed * (100 - progress)) / progress;
+/** The latest moment the task should be finished by, from what the provider said; undefined if it said nothing usable. */
+export function predictFinish(state: PollState): number | undefined {
+	let low = -Infinity;
+	let high = Infinity;
+	for (const { at, progress } of state.samples) {
+		const elapsed = at - state.startedAt;
+		if (progress <= 0 || progress >= 100 || elapsed <= 0) continue;
+		low = Math.max(low, state.startedAt + (100 * elapsed) / (progress + 1));
+		high = Math.min(high, state.startedAt + (100 * elapsed) / progress);
 	}
-	const estimate = plan.last?.estimatedSeconds;
-	if (estimate !== undefined && estimate > 0) return estimate * 1000 - elapsed;
-	return undefined;
+	if (state.estimatedSeconds !== undefined && state.estimatedSeconds > 0) {
+		// The estimate is trusted as long as progress readings do not contradict it.
+		const estimate = state.startedAt + state.estimatedSeconds * 1000;
+		high = Math.min(high, Math.max(estimate, low));
+	}
+	return Number.isFinite(high) ? high : undefined;
 }
 
-/** Delay before the next status request of one task. */
-export function nextPollDelay(plan: PollPlan): number {
-	if (plan.fixedIntervalMs !== undefined && plan.fixedIntervalMs > 0) return clamp(plan.fixedIntervalMs);
-	const backoff = FIRST_POLL_MS * BACKOFF ** plan.polls;
-	const remaining = expectedRemainingMs(plan);
-	// Aim just past the expected finish, but never wait longer than plain backoff would once
-	// the estimate has run out (a late task is then checked on the backoff curve).
-	if (remaining !== undefined && remaining > 0) return clamp(remaining);
-	return clamp(backoff);
+/** True when nothing predicts a finish still ahead: the schedule is backing off. */
+export function isOverdue(state: PollState): boolean {
+	const finish = predictFinish(state);
+	return finish === undefined || finish + FINISH_MARGIN_MS <= state.now;
+}
+
+/** The time (ms since epoch) of the next status request for one task. */
+export function nextPollAt(state: PollState): number {
+	const earliest = (state.lastPollAt ?? state.startedAt) + MIN_POLL_INTERVAL_MS;
+	if (state.fixedIntervalMs !== undefined && state.fixedIntervalMs > 0) {
+		return (state.lastPollAt ?? state.startedAt) + Math.max(MIN_POLL_INTERVAL_MS, state.fixedIntervalMs);
+	}
+	const latest = state.now + MAX_POLL_INTERVAL_MS;
+	const finish = predictFinish(state);
+	if (finish !== undefined && finish + FINISH_MARGIN_MS > state.now) {
+		return Math.min(latest, Math.max(earliest, finish + FINISH_MARGIN_MS));
+	}
+	// Nothing usable, or the task is late: back off from the minimum.
+	const backoff = MIN_POLL_INTERVAL_MS * BACKOFF ** state.overdue;
+	return Math.min(latest, Math.max(earliest, state.now + backoff));
 }

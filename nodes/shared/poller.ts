@@ -1,18 +1,17 @@
 import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
 
 import { providerError } from './errors';
-import { nextPollDelay } from './pollSchedule';
+import { isOverdue, MIN_POLL_INTERVAL_MS, nextPollAt } from './pollSchedule';
+import type { PollState } from './pollSchedule';
 import type { CallLimits, TaskClient } from './taskClient';
 import { FINISHED_STATUSES } from './types';
-import type { TaskSnapshot } from './types';
+import type { ProviderAdapter, TaskSnapshot } from './types';
 import { pause } from './wait';
 
 interface Waiter {
 	snapshot: TaskSnapshot;
-	startedAt: number;
+	state: PollState;
 	nextAt: number;
-	polls: number;
-	fixedIntervalMs?: number;
 	limits: CallLimits;
 	maxWaitMs: number;
 	resolve: (snapshot: TaskSnapshot) => void;
@@ -29,17 +28,21 @@ export interface WaitOptions {
 const LOOP_SLICE_MS = 200;
 
 /**
- * Polls every waiting task of one execution from a single loop: one timer, whatever the number
- * of items, and each task on its own schedule.
+ * Polls every waiting task of one execution from a single loop: one timer whatever the number
+ * of items, each task on its own schedule. Where the provider can list many tasks in one request,
+ * a due task triggers one list request that updates every waiting task it contains.
  */
 export class TaskPoller {
 	private readonly waiters = new Set<Waiter>();
 	private running = false;
+	private lastBatchAt = 0;
+	/** Status requests sent, by kind (for the benchmark and tests). */
+	readonly requests = { single: 0, batch: 0 };
 
 	constructor(
 		private readonly fn: IExecuteFunctions,
 		private readonly client: TaskClient,
-		private readonly provider: string,
+		private readonly adapter: ProviderAdapter,
 	) {}
 
 	/** Resolves with the finished snapshot (completed, failed or cancelled). */
@@ -47,18 +50,15 @@ export class TaskPoller {
 		if (FINISHED_STATUSES.includes(snapshot.status)) return snapshot;
 		const now = Date.now();
 		return await new Promise<TaskSnapshot>((resolve, reject) => {
-			const waiter: Waiter = {
-				snapshot,
+			const state: PollState = {
 				startedAt: now,
-				polls: 0,
-				nextAt: 0,
+				now,
+				overdue: 0,
+				samples: [],
+				estimatedSeconds: snapshot.estimatedSeconds,
 				fixedIntervalMs: options.fixedIntervalMs,
-				limits: options.limits,
-				maxWaitMs: options.maxWaitMs,
-				resolve,
-				reject,
 			};
-			waiter.nextAt = now + nextPollDelay({ startedAt: now, now, polls: 0, last: snapshot, fixedIntervalMs: options.fixedIntervalMs });
+			const waiter: Waiter = { snapshot, state, nextAt: nextPollAt(state), limits: options.limits, maxWaitMs: options.maxWaitMs, resolve, reject };
 			this.waiters.add(waiter);
 			if (!this.running) void this.loop();
 		});
@@ -77,7 +77,7 @@ export class TaskPoller {
 				const now = Date.now();
 				const due = [...this.waiters].filter((w) => w.nextAt <= now);
 				if (due.length > 0) {
-					await Promise.all(due.map(async (waiter) => await this.pollOne(waiter)));
+					await this.pollDue(due);
 					continue;
 				}
 				const next = Math.min(...[...this.waiters].map((w) => w.nextAt));
@@ -92,41 +92,82 @@ export class TaskPoller {
 		}
 	}
 
-	private settle(waiter: Waiter, outcome: TaskSnapshot | Error): void {
-		if (!this.waiters.delete(waiter)) return;
-		if (outcome instanceof Error) waiter.reject(outcome);
-		else waiter.resolve(outcome);
+	private async pollDue(due: Waiter[]): Promise<void> {
+		let single = due;
+		if (this.adapter.buildStatusBatch && this.waiters.size > 1 && Date.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS) {
+			const found = await this.pollBatch(due[0]);
+			single = due.filter((w) => this.waiters.has(w) && !found.has(w));
+		}
+		await Promise.all(single.map(async (waiter) => await this.pollOne(waiter)));
+	}
+
+	/** One list request; every waiting task it contains is updated, due or not. */
+	private async pollBatch(trigger: Waiter): Promise<Set<Waiter>> {
+		this.lastBatchAt = Date.now();
+		this.requests.batch += 1;
+		const waiting = [...this.waiters];
+		let snapshots: TaskSnapshot[];
+		try {
+			snapshots = await this.client.statusBatch(waiting.map((w) => w.snapshot.taskId), trigger.limits);
+		} catch {
+			// The list is an optimisation: on any failure the due tasks are polled one by one.
+			return new Set();
+		}
+		const byId = new Map(snapshots.map((s) => [s.taskId, s]));
+		const found = new Set<Waiter>();
+		for (const waiter of waiting) {
+			const snapshot = byId.get(waiter.snapshot.taskId);
+			if (!snapshot) continue;
+			found.add(waiter);
+			this.record(waiter, snapshot);
+		}
+		return found;
 	}
 
 	private async pollOne(waiter: Waiter): Promise<void> {
-		const { taskId } = waiter.snapshot;
+		let snapshot: TaskSnapshot;
 		try {
-			const snapshot = await this.client.status(taskId, waiter.limits);
-			waiter.polls += 1;
-			// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
-			waiter.snapshot = { ...snapshot, taskId, model: snapshot.model ?? waiter.snapshot.model, cost: snapshot.cost ?? waiter.snapshot.cost };
+			this.requests.single += 1;
+			snapshot = await this.client.status(waiter.snapshot.taskId, waiter.limits);
 		} catch (error) {
 			this.settle(waiter, error as Error);
 			return;
 		}
-		if (FINISHED_STATUSES.includes(waiter.snapshot.status)) {
+		this.record(waiter, snapshot);
+	}
+
+	/** Takes in a fresh status: settles a finished task, otherwise plans its next check. */
+	private record(waiter: Waiter, snapshot: TaskSnapshot): void {
+		const now = Date.now();
+		// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
+		waiter.snapshot = {
+			...snapshot,
+			taskId: waiter.snapshot.taskId,
+			model: snapshot.model ?? waiter.snapshot.model,
+			cost: snapshot.cost ?? waiter.snapshot.cost,
+		};
+		if (FINISHED_STATUSES.includes(snapshot.status)) {
 			this.settle(waiter, waiter.snapshot);
 			return;
 		}
-		const now = Date.now();
-		if (now - waiter.startedAt >= waiter.maxWaitMs) {
+		if (now - waiter.state.startedAt >= waiter.maxWaitMs) {
 			this.settle(waiter, this.timeoutError(waiter));
 			return;
 		}
-		const delay = nextPollDelay({
-			startedAt: waiter.startedAt,
-			now,
-			polls: waiter.polls,
-			last: waiter.snapshot,
-			fixedIntervalMs: waiter.fixedIntervalMs,
-		});
+		const state = waiter.state;
+		state.now = now;
+		if (isOverdue(state)) state.overdue += 1;
+		state.lastPollAt = now;
+		if (snapshot.progress !== undefined) state.samples.push({ at: now, progress: snapshot.progress });
+		if (snapshot.estimatedSeconds !== undefined) state.estimatedSeconds = snapshot.estimatedSeconds;
 		// The last check happens at the deadline, so a task finishing just in time still counts.
-		waiter.nextAt = Math.min(now + delay, waiter.startedAt + waiter.maxWaitMs);
+		waiter.nextAt = Math.min(nextPollAt(state), state.startedAt + waiter.maxWaitMs);
+	}
+
+	private settle(waiter: Waiter, outcome: TaskSnapshot | Error): void {
+		if (!this.waiters.delete(waiter)) return;
+		if (outcome instanceof Error) waiter.reject(outcome);
+		else waiter.resolve(outcome);
 	}
 
 	private timeoutError(waiter: Waiter): NodeApiError {
@@ -134,7 +175,7 @@ export class TaskPoller {
 		const { taskId, status, progress } = waiter.snapshot;
 		return providerError(
 			this.fn.getNode(),
-			this.provider,
+			this.adapter.displayName,
 			undefined,
 			{
 				message: `Task ${taskId} did not finish within ${seconds} s (last status: ${status}${progress === undefined ? '' : `, ${progress}%`})`,

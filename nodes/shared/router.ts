@@ -61,7 +61,7 @@ export async function runImageNode(
 	const continueOnFail = this.continueOnFail();
 
 	const client = new TaskClient(this, adapter, await baseUrls(this, adapter));
-	const ctx: OperationContext = { fn: this, adapter, fields, client, poller: new TaskPoller(this, client, adapter.displayName) };
+	const ctx: OperationContext = { fn: this, adapter, fields, client, poller: new TaskPoller(this, client, adapter) };
 
 	const outcomes: Array<Outcome | undefined> = new Array(items.length);
 	const prepared: Array<PreparedItem | undefined> = new Array(items.length);

@@ -1,32 +1,46 @@
-import { expectedRemainingMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, nextPollDelay } from '../../nodes/shared/pollSchedule';
-import type { TaskSnapshot } from '../../nodes/shared/types';
+import { isOverdue, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, nextPollAt, predictFinish } from '../../nodes/shared/pollSchedule';
+import type { PollState } from '../../nodes/shared/pollSchedule';
 
-const snap = (extra: Partial<TaskSnapshot>): TaskSnapshot => ({ taskId: 't', status: 'processing', imageUrls: [], ...extra });
+const state = (extra: Partial<PollState>): PollState => ({ startedAt: 0, now: 0, overdue: 0, samples: [], ...extra });
 
 describe('poll schedule', () => {
-	it('never polls more than once a second, nor less than every 10 s', () => {
-		for (let polls = 0; polls < 30; polls++) {
-			const delay = nextPollDelay({ startedAt: 0, now: polls * 1000, polls, last: snap({ progress: 99 }) });
-			expect(delay).toBeGreaterThanOrEqual(MIN_POLL_INTERVAL_MS);
-			expect(delay).toBeLessThanOrEqual(MAX_POLL_INTERVAL_MS);
+	it('goes straight to the provider estimate when nothing contradicts it', () => {
+		expect(nextPollAt(state({ estimatedSeconds: 3 }))).toBe(3050);
+		// A long estimate is still checked every 10 s.
+		expect(nextPollAt(state({ estimatedSeconds: 60 }))).toBe(MAX_POLL_INTERVAL_MS);
+	});
+
+	it('narrows the finish from whole-percent progress readings', () => {
+		// 25% after 15 s: the run is 57.7-60 s long.
+		const s = state({ now: 15000, lastPollAt: 15000, samples: [{ at: 15000, progress: 25 }] });
+		expect(predictFinish(s)).toBe(60000);
+		expect(nextPollAt({ ...s, now: 55000, lastPollAt: 55000 })).toBe(60050);
+		// A second reading tightens it: 92% after 55 s => at most 59.78 s.
+		const both = { ...s, samples: [...s.samples, { at: 55000, progress: 92 }] };
+		expect(predictFinish(both)).toBeCloseTo(59782.6, 0);
+	});
+
+	it('lets progress override an estimate that is too short', () => {
+		// Estimate 10 s, but 20% after 8 s says at least 38 s.
+		const s = state({ now: 8000, lastPollAt: 8000, estimatedSeconds: 10, samples: [{ at: 8000, progress: 20 }] });
+		expect(predictFinish(s)).toBeCloseTo(38095.2, 0);
+	});
+
+	it('backs off from 1 s when the task is late or nothing is known', () => {
+		expect(nextPollAt(state({}))).toBe(MIN_POLL_INTERVAL_MS);
+		const late = state({ now: 5000, lastPollAt: 5000, estimatedSeconds: 3, overdue: 2 });
+		expect(isOverdue(late)).toBe(true);
+		expect(nextPollAt(late)).toBe(5000 + 2250);
+		expect(nextPollAt({ ...late, overdue: 20 })).toBe(5000 + MAX_POLL_INTERVAL_MS);
+	});
+
+	it('never polls one task more than once a second, and honours a fixed interval', () => {
+		for (let now = 0; now < 70000; now += 700) {
+			const s = state({ now, lastPollAt: now, estimatedSeconds: 30, samples: [{ at: now, progress: 99 }] });
+			expect(nextPollAt(s) - now).toBeGreaterThanOrEqual(MIN_POLL_INTERVAL_MS);
+			expect(nextPollAt(s) - now).toBeLessThanOrEqual(MAX_POLL_INTERVAL_MS);
 		}
-		expect(nextPollDelay({ startedAt: 0, now: 0, polls: 0, fixedIntervalMs: 100 })).toBe(MIN_POLL_INTERVAL_MS);
-	});
-
-	it('uses a fixed interval when the user sets one', () => {
-		expect(nextPollDelay({ startedAt: 0, now: 5000, polls: 3, fixedIntervalMs: 4000, last: snap({ progress: 50 }) })).toBe(4000);
-	});
-
-	it('aims at the finish extrapolated from progress', () => {
-		expect(expectedRemainingMs({ startedAt: 0, now: 4000, polls: 2, last: snap({ progress: 50 }) })).toBe(4000);
-		expect(nextPollDelay({ startedAt: 0, now: 4000, polls: 2, last: snap({ progress: 50 }) })).toBe(4000);
-	});
-
-	it('falls back to the provider estimate, then to backoff', () => {
-		expect(nextPollDelay({ startedAt: 0, now: 0, polls: 0, last: snap({ estimatedSeconds: 6 }) })).toBe(6000);
-		expect(nextPollDelay({ startedAt: 0, now: 0, polls: 0, last: snap({}) })).toBe(1000);
-		expect(nextPollDelay({ startedAt: 0, now: 0, polls: 2, last: snap({}) })).toBe(2250);
-		// Past the estimate: backoff again.
-		expect(nextPollDelay({ startedAt: 0, now: 9000, polls: 1, last: snap({ estimatedSeconds: 6 }) })).toBe(1500);
+		expect(nextPollAt(state({ lastPollAt: 4000, now: 4000, fixedIntervalMs: 4000, estimatedSeconds: 5 }))).toBe(8000);
+		expect(nextPollAt(state({ fixedIntervalMs: 200 }))).toBe(MIN_POLL_INTERVAL_MS);
 	});
 });
