@@ -98,7 +98,7 @@ export const apiframeAdapter: ProviderAdapter = {
 	parseStatus: (body) => jobSnapshot(parseBody(jobSchema, body, 'job status')),
 
 	buildStatusBatch: (taskIds) => ({ method: 'GET', base: 'api', path: '/v2/jobs', qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) } }),
-	parseStatusBatch: (body) => parseBody(jobListSchema, body, 'job list').jobs.map(jobSnapshot),
+	splitStatusBatch: (body) => parseBody(jobListSchema, body, 'job list').jobs.map((job) => ({ taskId: job.id, body: job })),
 
 	buildUpload: (file) => ({ method: 'POST', base: 'api', path: '/v2/uploads', multipart: file }),
 	parseUpload: (body) => parseBody(uploadSchema, body, 'upload').url,

@@ -21,7 +21,8 @@ export const jobSchema = z.object({
 	creditCost: z.number().nullable().optional(),
 });
 
-export const jobListSchema = z.object({ jobs: z.array(jobSchema) });
+/** Only the IDs are read here: each job is then read on its own, so one odd job fails only its task. */
+export const jobListSchema = z.object({ jobs: z.array(z.object({ id: z.string().min(1) }).passthrough()) });
 
 /** Errors are flat: {error: "..."}; validation adds details keyed by JSON path, 402 adds numbers. */
 export const errorSchema = z.object({

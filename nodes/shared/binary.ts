@@ -13,24 +13,30 @@ function readableFrom(like: BinaryStream, source: AsyncIterable<Buffer>): Binary
 	return (like.constructor as unknown as ReadableClass).from(source);
 }
 
-/** A download that broke a limit (fatal: too large) or ended early (worth another try). */
+/** A download that broke a limit (fatal, with the option to change) or ended early (worth another try). */
 export class DownloadLimitError extends Error {
 	constructor(
 		message: string,
 		readonly fatal: boolean,
+		readonly fix?: string,
 	) {
 		super(message);
 	}
 }
 
 /** Passes chunks through, failing as soon as more than `maxBytes` arrive or fewer than announced. */
-async function* counted(source: BinaryStream, maxBytes: number, announced?: number): AsyncGenerator<Buffer> {
+async function* counted(source: BinaryStream, limits: DownloadLimits, announced?: number): AsyncGenerator<Buffer> {
 	let received = 0;
 	for await (const chunk of source as AsyncIterable<Buffer>) {
 		received += chunk.length;
-		if (received > maxBytes) {
+		if (received > limits.maxBytes) {
 			source.destroy();
-			throw new DownloadLimitError(`the image is larger than the ${formatMb(maxBytes)} limit`, true);
+			throw new DownloadLimitError(`the image is larger than the ${formatMb(limits.maxBytes)} limit`, true, 'Raise Max Download Size (MB) in Options');
+		}
+		// A silent connection is ended by the request timeout; a trickling one by this deadline.
+		if (Date.now() > limits.deadline) {
+			source.destroy();
+			throw new DownloadLimitError(`the download took longer than ${Math.round(limits.timeoutMs / 1000)} s`, true, 'Raise Download Timeout (Seconds) in Options');
 		}
 		yield chunk;
 	}
@@ -43,16 +49,23 @@ export function formatMb(bytes: number): string {
 	return `${Math.round((bytes / 1048576) * 10) / 10} MB`;
 }
 
+export interface DownloadLimits {
+	maxBytes: number;
+	timeoutMs: number;
+	/** ms since epoch */
+	deadline: number;
+}
+
 /** Streams a response body into n8n's binary store without holding the whole file. */
 export async function storeStream(
 	fn: IExecuteFunctions,
 	body: BinaryStream,
 	fileName: string,
 	mimeType: string,
-	maxBytes: number,
+	limits: DownloadLimits,
 	announced?: number,
 ): Promise<IBinaryData> {
-	return await fn.helpers.prepareBinaryData(readableFrom(body, counted(body, maxBytes, announced)), fileName, mimeType);
+	return await fn.helpers.prepareBinaryData(readableFrom(body, counted(body, limits, announced)), fileName, mimeType);
 }
 
 export interface InputBinary {

@@ -47,7 +47,10 @@ export class TaskPoller {
 
 	/** Resolves with the finished snapshot (completed, failed or cancelled). */
 	async wait(snapshot: TaskSnapshot, options: WaitOptions): Promise<TaskSnapshot> {
-		if (FINISHED_STATUSES.includes(snapshot.status)) return snapshot;
+		// A submit answer can say "completed" (an idempotent replay of a finished job) without the
+		// results, which only the status read carries: that task is read once, at once.
+		const needsRead = snapshot.status === 'completed' && snapshot.imageUrls.length === 0;
+		if (FINISHED_STATUSES.includes(snapshot.status) && !needsRead) return snapshot;
 		const now = Date.now();
 		return await new Promise<TaskSnapshot>((resolve, reject) => {
 			const state: PollState = {
@@ -58,7 +61,8 @@ export class TaskPoller {
 				estimatedSeconds: snapshot.estimatedSeconds,
 				fixedIntervalMs: options.fixedIntervalMs,
 			};
-			const waiter: Waiter = { snapshot, state, nextAt: nextPollAt(state), limits: options.limits, maxWaitMs: options.maxWaitMs, resolve, reject };
+			const nextAt = needsRead ? now : nextPollAt(state);
+			const waiter: Waiter = { snapshot, state, nextAt, limits: options.limits, maxWaitMs: options.maxWaitMs, resolve, reject };
 			this.waiters.add(waiter);
 			if (!this.running) void this.loop();
 		});
@@ -106,21 +110,26 @@ export class TaskPoller {
 		this.lastBatchAt = Date.now();
 		this.requests.batch += 1;
 		const waiting = [...this.waiters];
-		let snapshots: TaskSnapshot[];
+		let bodies: Array<{ taskId: string; body: unknown }>;
 		try {
-			snapshots = await this.client.statusBatch(waiting.map((w) => w.snapshot.taskId), trigger.limits);
+			bodies = await this.client.statusBatch(waiting.map((w) => w.snapshot.taskId), trigger.limits);
 		} catch {
 			// The list is an optimisation: on any failure the due tasks are polled one by one.
 			return new Set();
 		}
-		const byId = new Map(snapshots.map((s) => [s.taskId, s]));
+		const byId = new Map(bodies.map((b) => [b.taskId, b.body]));
 		const found = new Set<Waiter>();
-		for (const waiter of waiting) {
-			const snapshot = byId.get(waiter.snapshot.taskId);
-			if (!snapshot) continue;
-			found.add(waiter);
-			this.record(waiter, snapshot);
-		}
+		await Promise.all(
+			waiting.map(async (waiter) => {
+				if (!byId.has(waiter.snapshot.taskId)) return;
+				found.add(waiter);
+				try {
+					this.record(waiter, await this.client.readStatus(byId.get(waiter.snapshot.taskId), waiter.limits));
+				} catch (error) {
+					this.settle(waiter, error as Error);
+				}
+			}),
+		);
 		return found;
 	}
 

@@ -10,6 +10,7 @@ export interface ItemSettings {
 	maxWaitMs: number;
 	requestTimeoutMs: number;
 	maxDownloadBytes: number;
+	downloadTimeoutMs: number;
 	maxConcurrentTasks: number;
 	raw: IDataObject;
 }
@@ -29,7 +30,8 @@ export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSett
 		maxWaitMs: positive(options.maxWaitSeconds, 900) * 1000,
 		requestTimeoutMs: positive(options.requestTimeoutSeconds, 60) * 1000,
 		maxDownloadBytes: positive(options.maxDownloadMb, 64) * 1048576,
-		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 10)),
+		downloadTimeoutMs: positive(options.downloadTimeoutSeconds, 300) * 1000,
+		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 50)),
 		raw: options,
 	};
 }

@@ -23,6 +23,12 @@ export interface CallLimits {
 	deadline: number;
 }
 
+/** Limits of one result download: size, and total time from the first byte. */
+export interface DownloadBounds {
+	maxBytes: number;
+	timeoutMs: number;
+}
+
 export interface DownloadedImage {
 	binary: IBinaryData;
 	mimeType: string;
@@ -43,6 +49,13 @@ const IMAGE_EXTENSIONS: Record<string, string> = {
 function header(headers: IDataObject | undefined, name: string): string | undefined {
 	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
 	return value === undefined || value === null ? undefined : String(value);
+}
+
+/** Axios hands back the raw text when a JSON answer does not parse. */
+function isUnparsedJson(response: IN8nHttpFullResponse): boolean {
+	if (typeof response.body !== 'string') return false;
+	const type = String(response.headers?.['content-type'] ?? '');
+	return type.includes('json') || response.body.trim().startsWith('{');
 }
 
 /**
@@ -69,11 +82,17 @@ export class TaskClient {
 		return await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
 	}
 
-	async statusBatch(taskIds: string[], limits: CallLimits): Promise<TaskSnapshot[]> {
-		const { buildStatusBatch, parseStatusBatch } = this.adapter;
-		if (!buildStatusBatch || !parseStatusBatch) return [];
+	/** One list request for many tasks: each task's own body, still to be read with readStatus. */
+	async statusBatch(taskIds: string[], limits: CallLimits): Promise<Array<{ taskId: string; body: unknown }>> {
+		const { buildStatusBatch, splitStatusBatch } = this.adapter;
+		if (!buildStatusBatch || !splitStatusBatch) return [];
 		const body = await this.send(() => buildStatusBatch.call(this.adapter, taskIds), 'status', limits);
-		return await this.parse(body, (b) => parseStatusBatch.call(this.adapter, b), limits);
+		return await this.parse(body, (b) => splitStatusBatch.call(this.adapter, b), limits);
+	}
+
+	/** Reads one task's status body (from a list), with errors for that task's item. */
+	async readStatus(body: unknown, limits: CallLimits): Promise<TaskSnapshot> {
+		return await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
 	}
 
 	/** Uploads one file; `open` is called again for every attempt, since a stream is read once. */
@@ -85,16 +104,17 @@ export class TaskClient {
 	}
 
 	/** Streams one result image into n8n's binary store, retrying what a retry can fix. */
-	async download(url: string, fileStem: string, maxBytes: number, limits: CallLimits): Promise<DownloadedImage> {
+	async download(url: string, fileStem: string, bounds: DownloadBounds, limits: CallLimits): Promise<DownloadedImage> {
 		for (let attempt = 1; ; attempt++) {
-			const outcome = await this.tryDownload(url, fileStem, maxBytes, limits);
+			const outcome = await this.tryDownload(url, fileStem, bounds, limits);
 			if ('image' in outcome) return outcome.image;
 			if ('fatal' in outcome) throw this.downloadError(url, outcome.fatal, limits, outcome.fix);
 			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () => this.downloadError(url, outcome.reason, limits));
 		}
 	}
 
-	private async tryDownload(url: string, fileStem: string, maxBytes: number, limits: CallLimits): Promise<DownloadOutcome> {
+	private async tryDownload(url: string, fileStem: string, bounds: DownloadBounds, limits: CallLimits): Promise<DownloadOutcome> {
+		const { maxBytes } = bounds;
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (await this.fn.helpers.httpRequest({
@@ -127,11 +147,12 @@ export class TaskClient {
 		}
 		const extension = IMAGE_EXTENSIONS[mimeType] ?? mimeType.slice(6);
 		try {
-			const binary = await storeStream(this.fn, body, `${fileStem}.${extension}`, mimeType, maxBytes, announced);
+			const binary = await storeStream(this.fn, body, `${fileStem}.${extension}`, mimeType, { ...bounds, deadline: Date.now() + bounds.timeoutMs }, announced);
 			return { image: { binary, mimeType } };
 		} catch (error) {
-			if (error instanceof DownloadLimitError && error.fatal) return { fatal: error.message, fix: 'Raise Max Download Size (MB) in Options' };
-			return { failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' }, reason: plainMessage(error) };
+			if (error instanceof DownloadLimitError && error.fatal) return { fatal: error.message, fix: error.fix };
+			const reason = error instanceof DownloadLimitError ? error.message : `the connection broke off during the download (${plainMessage(error)})`;
+			return { failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' }, reason };
 		}
 	}
 
@@ -194,8 +215,17 @@ export class TaskClient {
 					this.adapter.credentialType,
 					this.toRequest(call, limits.timeoutMs),
 				)) as IN8nHttpFullResponse;
-				if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
 				const statusCode = response.statusCode;
+				if (statusCode >= 200 && statusCode < 300 && !isUnparsedJson(response)) return response.body;
+				if (statusCode >= 200 && statusCode < 300) {
+					// A cut or garbled JSON answer: as uncertain as a dropped connection.
+					failure = { networkCode: 'EBADJSON' };
+					error = () =>
+						providerError(this.fn.getNode(), this.adapter.displayName, statusCode, { message: 'The provider sent an unreadable (not JSON) answer', description: 'Try again later' }, limits.itemIndex);
+					if (this.signal?.aborted) throw new CancelledError();
+					await this.backoffOrThrow(kind, failure, attempt, limits, error);
+					continue;
+				}
 				failure = { statusCode, retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')) };
 				error = () =>
 					providerError(this.fn.getNode(), this.adapter.displayName, statusCode, this.adapter.parseError(statusCode, response.body), limits.itemIndex);

@@ -115,7 +115,8 @@ export interface ProviderAdapter {
 	parseStatus(body: unknown): TaskSnapshot;
 	/** Optional batched status: one request for many tasks. */
 	buildStatusBatch?(taskIds: string[]): HttpCall;
-	parseStatusBatch?(body: unknown): TaskSnapshot[];
+	/** Splits a list answer into each task's own body, read later with parseStatus. */
+	splitStatusBatch?(body: unknown): Array<{ taskId: string; body: unknown }>;
 	buildUpload?(file: MultipartFile): HttpCall;
 	parseUpload?(body: unknown): string;
 	parseError(statusCode: number, body: unknown): ProviderError;

@@ -21,8 +21,10 @@ npm install --ignore-scripts --no-save --no-audit --no-fund --loglevel=error
 echo "n8n for e2e: npm install took $(( $(date +%s) - start )) s"
 
 build=$(date +%s)
+# --ignore-scripts=false: when run from `npm run test:e2e`, npm passes the project's
+# ignore-scripts=true (.npmrc) down in the environment, and the rebuild would silently do nothing.
 PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" \
-	npm rebuild sqlite3 --build-from-source --foreground-scripts=false --loglevel=error
+	npm rebuild sqlite3 --build-from-source --ignore-scripts=false --loglevel=error
 echo "n8n for e2e: sqlite3 build took $(( $(date +%s) - build )) s"
 
 "$node24/bin/node" -e "require('sqlite3'); console.log('n8n for e2e: node', process.version, 'loads sqlite3')"

@@ -3,7 +3,8 @@
 
 export type ProviderKind = 'evolink' | 'starmagic' | 'apiframe';
 
-export type FaultRoute = 'submit' | 'status' | 'list' | 'download' | 'upload' | 'keycheck' | 'any';
+/** 'poll' matches both one-task status reads and job-list reads. */
+export type FaultRoute = 'submit' | 'status' | 'list' | 'poll' | 'download' | 'upload' | 'keycheck' | 'any';
 
 export type FaultMode =
 	| 'respond'

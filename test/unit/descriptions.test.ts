@@ -60,7 +60,7 @@ describe('node descriptions', () => {
 	it('has the shared options, with callback settings for Generate and Edit only', () => {
 		const options = shownFor(nodes.apiframe.description.properties, 'options')[0].options as INodeProperties[];
 		const names = options.map((o) => o.name);
-		for (const n of ['binaryPropertyName', 'maxConcurrentTasks', 'maxWaitSeconds', 'output', 'pollIntervalSeconds', 'requestTimeoutSeconds', 'maxDownloadMb']) {
+		for (const n of ['binaryPropertyName', 'maxConcurrentTasks', 'maxWaitSeconds', 'output', 'pollIntervalSeconds', 'requestTimeoutSeconds', 'maxDownloadMb', 'downloadTimeoutSeconds']) {
 			expect(names).toContain(n);
 		}
 		const webhook = options.find((o) => o.name === 'callbackUrl')!;

@@ -170,11 +170,19 @@ function optionsCollection(fields: ProviderFields): INodeProperties {
 				description: 'Name of the binary field each image is put in',
 			},
 			{
+				displayName: 'Download Timeout (Seconds)',
+				name: 'downloadTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'Longest time one result download may take; a stalled or endless download fails its item',
+			},
+			{
 				displayName: 'Max Concurrent Tasks',
 				name: 'maxConcurrentTasks',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 10,
+				default: 50,
 				description: 'How many tasks of this node run at the same time across all items. Lower it if the provider answers 429 (rate limit).',
 			},
 			{

@@ -64,11 +64,15 @@ export async function finishTasks(
 	if (failed) throw failureError(ctx, failed, finished, limits.itemIndex);
 
 	const images = finished.flatMap((snapshot) => snapshot.imageUrls.map((url, n) => ({ snapshot, url, n })));
+	if (images.length === 0) {
+		// Never a silent empty output: a finished item without images is an error of that item.
+		throw providerError(ctx.fn.getNode(), ctx.adapter.displayName, undefined, { message: `Task ${finished[0].taskId} completed without any image`, description: 'Run the item again; if it keeps happening, report it with the task ID' }, limits.itemIndex);
+	}
 	return await Promise.all(
 		images.map(async ({ snapshot, url, n }, index) => {
 			const json: IDataObject = { ...baseJson(ctx, snapshot, meta), imageUrl: url, index, ...(snapshot.cost ?? {}) };
 			if (settings.output === 'url') return { json, pairedItem: { item: limits.itemIndex } };
-			const { binary } = await ctx.client.download(url, `${snapshot.taskId}-${n + 1}`, settings.maxDownloadBytes, limits);
+			const { binary } = await ctx.client.download(url, `${snapshot.taskId}-${n + 1}`, { maxBytes: settings.maxDownloadBytes, timeoutMs: settings.downloadTimeoutMs }, limits);
 			json.fileName = binary.fileName;
 			json.mimeType = binary.mimeType;
 			return { json, binary: { [settings.binaryPropertyName]: binary }, pairedItem: { item: limits.itemIndex } };

@@ -6,7 +6,9 @@
  */
 const { jsonReply, textReply, replyText } = require('./http');
 
-const ROUTES = ['submit', 'status', 'list', 'download', 'upload', 'keycheck', 'any'];
+const ROUTES = ['submit', 'status', 'list', 'poll', 'download', 'upload', 'keycheck', 'any'];
+/** Route aliases: 'poll' is any status read, one task ('status') or many ('list'). */
+const ALIASES = { poll: ['status', 'list'] };
 const MODES = ['respond', 'reset', 'resetMidBody', 'delay', 'malformed', 'truncate', 'wrongType', 'drift', 'unknownStatus'];
 
 const HTML_ERROR_PAGE =
@@ -34,7 +36,7 @@ class FaultQueue {
 
 	/** Consumes one use of the first fault matching `route` (null = unrouted request). */
 	take(route) {
-		const index = this.items.findIndex((f) => f.route === 'any' || f.route === route);
+		const index = this.items.findIndex((f) => f.route === 'any' || f.route === route || (ALIASES[f.route] || []).includes(route));
 		if (index < 0) return null;
 		const fault = this.items[index];
 		fault.times -= 1;
@@ -66,10 +68,18 @@ function placeholderReply(fault) {
 	return jsonReply(200, fault.body !== undefined ? fault.body : { status: 'processing', message: 'partial response from the fake provider' });
 }
 
-/** Status-route reshaping: rename the result field, or report an undocumented status. */
+/**
+ * Status-route reshaping: rename the result field, or report an undocumented status. On a job
+ * list only the first (newest) job is reshaped, so the other tasks in it stay readable.
+ */
 function reshapeStatusReply(reply, mode, resultField) {
 	const body = reply.json;
 	if (!body || typeof body !== 'object' || Array.isArray(body)) return reply;
+	if (Array.isArray(body.jobs) && body.jobs.length > 0) {
+		const [first, ...rest] = body.jobs;
+		const reshaped = reshapeStatusReply({ json: first }, mode, resultField).json;
+		return { ...reply, json: { ...body, jobs: [reshaped, ...rest] } };
+	}
 	const copy = { ...body };
 	if (mode === 'drift' && resultField in copy) {
 		copy.result_urls = copy[resultField];
