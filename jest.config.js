@@ -8,4 +8,6 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 	},
 	testTimeout: 30000,
+	// Checks that no test API key reaches the console in any test file.
+	setupFilesAfterEnv: ['<rootDir>/test/secretsGuard.ts'],
 };

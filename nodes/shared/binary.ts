@@ -25,7 +25,7 @@ export class DownloadLimitError extends Error {
 }
 
 /** Passes chunks through, failing as soon as more than `maxBytes` arrive or fewer than announced. */
-async function* counted(source: BinaryStream, limits: DownloadLimits, announced?: number): AsyncGenerator<Buffer> {
+export async function* limitedChunks(source: BinaryStream, limits: DownloadLimits, announced?: number): AsyncGenerator<Buffer> {
 	let received = 0;
 	for await (const chunk of source as AsyncIterable<Buffer>) {
 		received += chunk.length;
@@ -65,7 +65,12 @@ export async function storeStream(
 	limits: DownloadLimits,
 	announced?: number,
 ): Promise<IBinaryData> {
-	return await fn.helpers.prepareBinaryData(readableFrom(body, counted(body, limits, announced)), fileName, mimeType);
+	return await fn.helpers.prepareBinaryData(readableFrom(body, limitedChunks(body, limits, announced)), fileName, mimeType);
+}
+
+function base64Length(data: string): number {
+	const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+	return Math.floor((data.length * 3) / 4) - padding;
 }
 
 export interface InputBinary {
@@ -100,7 +105,7 @@ export async function describeInputBinary(
 		property,
 		fileName,
 		mimeType: binary.mimeType,
-		size: Math.floor((binary.data.length * 3) / 4),
+		size: binary.bytes ?? base64Length(binary.data),
 		open: async () => await fn.helpers.getBinaryDataBuffer(itemIndex, property),
 	};
 }

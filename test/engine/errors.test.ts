@@ -12,54 +12,6 @@ beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
 
 const gen = (extra: INodeParameters): INodeParameters => ({ operation: 'generate', prompt: 'a fox', ...extra });
 
-/** Bad inputs: [node, parameters, expected message start, binary of the item]. */
-const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp]> = [
-	['empty prompt', 'evoLink', gen({ prompt: '  ' }), /^Prompt: is empty/],
-	['prompt over 2000 for gpt-image-1.5', 'starMagic', gen({ prompt: 'x'.repeat(2001) }), /^Prompt: has 2001 characters; GPT Image 1.5 takes at most 2000/],
-	['prompt over 2000 on Apiframe gpt-image-2', 'apiframe', gen({ model: 'gpt-image-2', prompt: 'x'.repeat(2001) }), /^Prompt: has 2001/],
-	['11 images', 'apiframe', gen({ numberOfImages: 11 }), /^Number of Images: is 11/],
-	['bad custom size', 'evoLink', gen({ model: 'gpt-image-2', sizeV2: 'custom', customSize: '1000x1000' }), /^Custom Size: 1000x1000 is not in multiples of 16/],
-	['edit without images', 'evoLink', { operation: 'edit', prompt: 'x' }, /^Image URLs: no input image was given/],
-	['17 images', 'apiframe', { operation: 'edit', prompt: 'x', imageUrls: Array.from({ length: 17 }, (_, i) => `https://a.example/${i}.png`).join('\n') }, /^Image URLs: 17 input images/],
-	['ftp image URL', 'starMagic', { operation: 'edit', prompt: 'x', imageUrls: 'ftp://a.example/x.png' }, /^Image URLs: "ftp:\/\/a.example\/x.png" is not an http\(s\) URL/],
-	['gif on EvoLink', 'evoLink', { operation: 'edit', prompt: 'x', imageUrls: 'https://a.example/x.gif' }, /^Image URLs: "x.gif" is a .gif file/],
-	['missing binary field', 'evoLink', { operation: 'edit', prompt: 'x', binaryFields: 'photo' }, /^Binary Fields: the input item has no binary field "photo"/],
-	['JPEG mask', 'evoLink', { operation: 'edit', model: 'gpt-image-2', prompt: 'x', imageUrls: 'https://a.example/x.png', maskUrl: 'https://a.example/m.jpg' }, /^Mask URL: "m.jpg" is a .jpg file/],
-	['quality the model does not take', 'apiframe', gen({ quality: 'ultra' }), /^Quality: "ultra" is not offered by GPT Image 1.5/],
-	['background the model does not take', 'apiframe', gen({ model: 'gpt-image-2', backgroundV2: 'transparent' }), /^Background: "transparent" is not offered by GPT Image 2/],
-	['http callback', 'evoLink', gen({ options: { callbackUrl: 'http://n8n.example.com/hook' } }), /^Callback URL: must use https/],
-	['loopback callback', 'starMagic', gen({ options: { callbackUrl: 'https://127.0.0.1/hook' } }), /^Callback URL: points to a private or local address/],
-	['private callback', 'evoLink', gen({ options: { callbackUrl: 'https://192.168.0.10/hook' } }), /^Callback URL: points to a private/],
-	['long callback', 'evoLink', gen({ options: { callbackUrl: `https://n8n.example.com/${'x'.repeat(2050)}` } }), /^Callback URL: is 2074 characters long/],
-	['bad webhook URL', 'apiframe', gen({ options: { callbackUrl: 'hook' } }), /^Webhook URL: "hook" is not a URL/],
-	['Apiframe ID on EvoLink', 'evoLink', { operation: 'waitForTask', taskId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' }, /^Task ID: "a1b2c3d4-.*" is not a EvoLink task ID/],
-	['EvoLink ID on Apiframe', 'apiframe', { operation: 'waitForTask', taskId: 'task-unified-1757156493-imcg5zqt' }, /^Task ID: .* is not a Apiframe task ID/],
-	// A literal empty Task ID is stopped by n8n itself (required field); an expression can still be empty.
-	['empty task ID from an expression', 'starMagic', { operation: 'waitForTask', taskId: '={{ $json.missing ?? "" }}' }, /^Task ID: is empty/],
-];
-
-describe('bad input fails before any request', () => {
-	it.each(BAD_INPUTS)('%s', async (_name, node, parameters, message) => {
-		const result = await runImage(fakes, node, parameters);
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(message);
-		expect(result.error?.description).toEqual(expect.any(String));
-		expect(fakes[node].requests).toHaveLength(0);
-	});
-
-	it('a bad second item stops the node before the first is submitted', async () => {
-		const result = await runImage(fakes, 'evoLink', gen({ prompt: '={{ $json.prompt }}' }), { items: [{ json: { prompt: 'good' } }, { json: { prompt: '' } }] });
-		expect(result.error?.message).toMatch(/^Prompt: is empty/);
-		expect(fakes.evoLink.requests).toHaveLength(0);
-	});
-
-	it('a binary of a type the provider does not read is refused before upload', async () => {
-		const result = await runImage(fakes, 'evoLink', { operation: 'edit', prompt: 'x', binaryFields: 'data' }, { items: [{ json: {}, binary: { data: { buffer: Buffer.from('%PDF-1.4'), mimeType: 'application/pdf', fileName: 'a.pdf' } } }] });
-		expect(result.error?.message).toMatch(/^Binary Fields: "data" is application\/pdf/);
-		expect(fakes.evoLink.requests).toHaveLength(0);
-	});
-});
-
 describe('provider failures', () => {
 	it.each(['starMagic', 'evoLink', 'apiframe'] as NodeName[])('%s: an HTTP error carries the provider message', async (node) => {
 		fakes[node].inject({ route: 'submit', status: 402 });

@@ -1,4 +1,4 @@
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider, ProviderKind } from '../fakes';
@@ -29,7 +29,7 @@ export async function stopFakes(fakes: Fakes | undefined): Promise<void> {
 	if (fakes) await Promise.all(Object.values(fakes).map(async (f) => await f.close()));
 }
 
-export function credentialsFor(fakes: Fakes): Record<string, IDataObject> {
+export function credentialsFor(fakes: Fakes): Record<string, ICredentialDataDecryptedObject> {
 	return {
 		starMagicApi: { apiKey: SECRET.starMagic, baseUrl: fakes.starMagic.baseUrl },
 		evoLinkApi: { apiKey: SECRET.evoLink, baseUrl: fakes.evoLink.baseUrl, fileBaseUrl: fakes.evoLink.baseUrl },
@@ -46,16 +46,25 @@ export interface RunOptions {
 
 /** Runs one of our nodes in n8n-core's engine against the fakes. */
 export async function runImage(fakes: Fakes, node: NodeName, parameters: INodeParameters, options: RunOptions = {}): Promise<RunResult> {
-	return await runNode(node, { resource: 'image', ...parameters }, {
+	const result = await runNode(node, { resource: 'image', ...parameters }, {
 		credentials: credentialsFor(fakes),
 		inputItems: options.items ?? [{ json: {} }],
 		continueOnFail: options.continueOnFail,
 		binaryMode: options.binaryMode,
 		timeoutMs: options.timeoutMs ?? 30000,
 	});
+	assertNoSecret(JSON.stringify(result.run), `the run of ${node}`);
+	return result;
+}
+
+/** Every engine and fault test goes through runImage, so every scenario is checked for a leaked key. */
+export function assertNoSecret(text: string, where: string): void {
+	for (const key of Object.values(SECRET)) {
+		if (text.includes(key)) throw new Error(`An API key leaked into ${where}`);
+	}
 }
 
 /** Quick options so tests do not wait for the automatic schedule's first second. */
-export const FAST: IDataObject = { pollIntervalSeconds: 1 };
+export const FAST = { pollIntervalSeconds: 1 };
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

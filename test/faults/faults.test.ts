@@ -25,6 +25,8 @@ interface Case {
 	expect: Partial<Record<NodeName | 'all', { outcome: Outcome; submissions: number }>>;
 	/** The fault hits every item, not just one (a fault that never stops). */
 	everyItem?: boolean;
+	/** Options of the fake for this case only (e.g. the size of result images). */
+	fakeOptions?: Record<string, unknown>;
 	/** The fake still finishes a delayed request after the node gave up: wait for it before counting. */
 	settleMs?: number;
 }
@@ -86,6 +88,13 @@ const CASES: Case[] = [
 		everyItem: true,
 		expect: { all: failed(/Could not download the result image: (the download ended after|the connection broke off)/) },
 	},
+	{
+		name: 'result larger than Max Download Size',
+		fakeOptions: { resultBytes: 3 * 1048576 },
+		options: { maxDownloadMb: 1 },
+		everyItem: true,
+		expect: { all: failed(/the image is 3 MB, above the 1 MB limit/) },
+	},
 	{ name: 'download wrong content type', fault: { route: 'download', mode: 'wrongType' }, expect: { all: failed(/instead of an image/) } },
 ];
 
@@ -110,7 +119,19 @@ afterAll(async () => {
 async function runCase(c: Case, provider: NodeName): Promise<string> {
 	const fake = fakes[provider];
 	fake.reset();
+	const saved = { ...fake.options };
+	Object.assign(fake.options, c.fakeOptions ?? {});
 	if (c.fault) fake.inject(c.fault);
+	try {
+		return await runAndCheck(c, provider, fake);
+	} finally {
+		// The fake reads this very object: restore it in place.
+		for (const key of Object.keys(fake.options)) delete (fake.options as Record<string, unknown>)[key];
+		Object.assign(fake.options, saved);
+	}
+}
+
+async function runAndCheck(c: Case, provider: NodeName, fake: Fakes[NodeName]): Promise<string> {
 	const expected = c.expect[provider] ?? c.expect.all!;
 	const result = await runImage(
 		fakes,
@@ -144,8 +165,11 @@ async function runCase(c: Case, provider: NodeName): Promise<string> {
 
 describe('fault matrix', () => {
 	it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-		const cells = await Promise.all(PROVIDERS.map(async (provider) => [provider, await runCase(c, provider)] as const));
-		matrix.push({ fault: c.name, cells: Object.fromEntries(cells) });
+		// allSettled: a failing provider must not leave the others running into the next case.
+		const settled = await Promise.allSettled(PROVIDERS.map(async (provider) => [provider, await runCase(c, provider)] as const));
+		const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+		if (failure) throw failure.reason;
+		matrix.push({ fault: c.name, cells: Object.fromEntries(settled.map((s) => (s as PromiseFulfilledResult<readonly [NodeName, string]>).value)) });
 	});
 
 	it('left no unhandled promise rejection behind', () => {

@@ -138,6 +138,9 @@ function makeSubmitOperation(operation: 'generate' | 'edit'): Operation {
 			if (maskUrl !== '') request.maskUrl = maskUrl;
 			if (maskField !== '') {
 				[maskBinary] = await readBinaries(ctx, itemIndex, [maskField], 'Mask Binary Field');
+				if (maskBinary.mimeType !== 'image/png') {
+					throw fieldError(fn.getNode(), { field: 'Mask Binary Field', message: `"${maskField}" is ${maskBinary.mimeType}`, fix: 'The mask must be a PNG with an alpha channel (transparent = area to change)' }, itemIndex);
+				}
 			}
 		}
 		const modelName = adapter.models.find((m) => m.value === request.model)?.name ?? request.model;
