@@ -104,7 +104,7 @@ export const apiframeFields: ProviderFields = {
 	models: APIFRAME_MODELS.map((m) => ({ name: m.name, value: m.value, description: 'Up to 2,000 prompt characters, 10 images per job' })),
 	maskModels: [],
 	modelFields,
-	submitOptions: [
+	callbackFields: [
 		{
 			displayName: 'Webhook URL',
 			name: 'callbackUrl',

@@ -90,14 +90,16 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 		models: models.map((m) => ({ name: m.name, value: m.value, description: `Up to ${m.promptMaxLength.toLocaleString('en-US')} prompt characters, ${m.maxImagesPerTask === 1 ? 'one image per task' : `${m.maxImagesPerTask} images per task`}` })),
 		maskModels: models.filter((m) => m.supportsMask).map((m) => m.value),
 		modelFields,
-		submitOptions: [
+		callbackFields: [
 			{
 				displayName: 'Callback URL',
 				name: 'callbackUrl',
 				type: 'string',
 				default: '',
-				placeholder: 'e.g. https://n8n.example.com/webhook/image-done',
-				description: 'HTTPS URL the provider calls when the task completes, fails or is cancelled (public hosts only, at most 2,048 characters)',
+				required: true,
+				placeholder: 'e.g. https://n8n.example.com/webhook/gpt-image',
+				description: 'The Production URL of a GPT Image Trigger node (or any HTTPS endpoint): the provider posts the finished task there',
+				hint: 'Public HTTPS only (no private or local addresses), at most 2,048 characters',
 			},
 		],
 		taskIdPlaceholder: 'e.g. task-unified-1757156493-imcg5zqt',

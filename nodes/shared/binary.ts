@@ -58,7 +58,7 @@ export interface DownloadLimits {
 
 /** Streams a response body into n8n's binary store without holding the whole file. */
 export async function storeStream(
-	fn: IExecuteFunctions,
+	fn: Pick<IExecuteFunctions, 'helpers'> | { helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'> },
 	body: BinaryStream,
 	fileName: string,
 	mimeType: string,

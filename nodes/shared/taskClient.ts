@@ -1,4 +1,4 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { NodeApiError } from 'n8n-workflow';
 
@@ -9,6 +9,16 @@ import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
 import type { BinaryStream, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
 import { CancelledError, pause } from './wait';
+
+/**
+ * What the task client needs from n8n: a node's execute context, or the trigger's webhook context
+ * (which has the same HTTP and binary helpers but no cancel signal).
+ */
+export interface HttpContext {
+	getNode(): INode;
+	getExecutionCancelSignal?(): AbortSignal | undefined;
+	helpers: Pick<IExecuteFunctions['helpers'], 'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'>;
+}
 
 export interface BaseUrls {
 	api: string;
@@ -64,13 +74,13 @@ function isUnparsedJson(response: IN8nHttpFullResponse): boolean {
  */
 export class TaskClient {
 	constructor(
-		private readonly fn: IExecuteFunctions,
+		private readonly fn: HttpContext,
 		private readonly adapter: ProviderAdapter,
 		private readonly urls: BaseUrls,
 	) {}
 
 	get signal(): AbortSignal | undefined {
-		return this.fn.getExecutionCancelSignal();
+		return this.fn.getExecutionCancelSignal?.();
 	}
 
 	async submit(call: HttpCall, limits: CallLimits): Promise<TaskSnapshot> {
@@ -211,7 +221,7 @@ export class TaskClient {
 			const call = await build();
 			try {
 				const response = (await this.fn.helpers.httpRequestWithAuthentication.call(
-					this.fn,
+					this.fn as IExecuteFunctions,
 					this.adapter.credentialType,
 					this.toRequest(call, limits.timeoutMs),
 				)) as IN8nHttpFullResponse;

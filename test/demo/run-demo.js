@@ -28,7 +28,7 @@ function workflow(type, provider) {
 	const nodes = [
 		node('Generate', 0, { operation: 'generate', prompt: 'A watercolor fox reading a book under a lamp' }),
 		node('Edit', 250, { operation: 'edit', prompt: 'Give the fox a red scarf', ...editInput }),
-		node('Submit Only', 500, { operation: 'generate', prompt: 'A paper boat on a pond', waitForCompletion: false }),
+		node('Submit Only', 500, { operation: 'generate', prompt: 'A paper boat on a pond', completion: 'submit' }),
 		node('Wait for Task', 750, { operation: 'waitForTask', taskId: '={{ $json.taskId }}' }),
 	];
 	const connections = {};

@@ -81,7 +81,6 @@ beforeAll(async () => {
 	const tarball = await timed('pack', async () => await packProject(user));
 	await timed('install tarball', async () => await installTarball(user, tarball));
 	env = n8nEnv(user, await freePort(), await freePort());
-	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 
 	// Credentials with the IDs the examples reference, pointing at the fakes.
 	const credentials = [
@@ -100,6 +99,9 @@ beforeAll(async () => {
 		fs.writeFileSync(path.join(workflowsDir, file), text);
 	}
 	await timed('import workflows', async () => await n8nCli(env, ['import:workflow', '--separate', `--input=${workflowsDir}`]));
+	// The trigger's workflow is published (active) before n8n starts, so its webhook is registered.
+	await timed('publish trigger workflow', async () => await n8nCli(env, ['publish:workflow', '--id=gptImgCbReceive1']));
+	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 
 	// An owner account, so the REST API (node and credential types) can be read like the editor does.
 	const owner = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-Passw0rd-long' };
@@ -124,7 +126,15 @@ describe('n8n loads the package', () => {
 		const nodes = (await (await get('/types/nodes.json')).json()) as Array<{ name: string; iconUrl?: { light: string; dark: string }; credentials?: Array<{ name: string }> }>;
 		const ours = nodes.filter((n) => n.name.startsWith(`${PACKAGE}.`));
 		expect(ours.map((n) => n.name).sort()).toEqual(
-			[`${PACKAGE}.apiframe`, `${PACKAGE}.apiframeTool`, `${PACKAGE}.evoLink`, `${PACKAGE}.evoLinkTool`, `${PACKAGE}.starMagic`, `${PACKAGE}.starMagicTool`].sort(),
+			[
+				`${PACKAGE}.apiframe`,
+				`${PACKAGE}.apiframeTool`,
+				`${PACKAGE}.evoLink`,
+				`${PACKAGE}.evoLinkTool`,
+				`${PACKAGE}.gptImageTrigger`,
+				`${PACKAGE}.starMagic`,
+				`${PACKAGE}.starMagicTool`,
+			].sort(),
 		);
 		for (const node of ours) {
 			for (const icon of [node.iconUrl!.light, node.iconUrl!.dark]) {
@@ -205,3 +215,44 @@ describe('example workflows run in n8n', () => {
 		expect(sent.sort()).toEqual([...prompts].sort());
 	});
 });
+
+describe('callbacks in n8n', () => {
+	it('callback-1/2: the submitting run ends at once; the provider calls n8n and the trigger\'s workflow gets the image', async () => {
+		// The workflow keeps its public https URL (the provider's rules hold); the fake delivers it to
+		// the local n8n, as DNS and a TLS proxy in front of n8n would.
+		fakes.evoLink.options.callbackRewrite = (url: string) => url.replace('https://n8n.example.com', server!.base);
+		const run = await execute('gptImgCbSubmit01');
+		expect(run.status).toBe('success');
+		const [task] = output(run, 'Submit to EvoLink');
+		expect(task.json).toMatchObject({ status: 'queued', taskId: expect.stringMatching(/^task-unified-/) });
+		await fakes.evoLink.whenCallbacksIdle();
+		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
+		expect(fakes.evoLink.callbacks[0].url).toBe(`${server!.base}/webhook/6d1c8a52-4d7e-4b1a-9a8f-2f7d1c0e5b31/gpt-image`);
+
+		const received = await waitForExecution('gptImgCbReceive1');
+		const [item] = received.resultData.runData['GPT Image Trigger'][0].data.main[0];
+		expect(item.json).toMatchObject({ provider: 'EvoLink', taskId: task.json.taskId, status: 'completed' });
+		expect(item.binary!.data.mimeType).toBe('image/png');
+		expect(storedBytes(item.binary!.data).subarray(0, 8)).toEqual(PNG);
+		expect(fakes.evoLink.counts).toMatchObject({ submissions: 1, downloads: 1, statusPolls: 0 });
+	});
+});
+
+/** The newest finished execution of a workflow, read through the REST API the editor uses. */
+async function waitForExecution(workflowId: string): Promise<Run['data']> {
+	const deadline = Date.now() + 60000;
+	for (;;) {
+		const list = await fetch(`${server!.base}/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`, { headers: { cookie } });
+		const body = (await list.json()) as { data: { results: Array<{ id: string; status: string }> } };
+		const done = body.data.results.find((e) => e.status === 'success' || e.status === 'error');
+		if (done) {
+			expect(done.status).toBe('success');
+			const detail = (await (await fetch(`${server!.base}/rest/executions/${done.id}`, { headers: { cookie } })).json()) as { data: { data: string } };
+			// Execution data comes in n8n's "flatted" encoding; n8n's own copy of flatted reads it.
+			const flatted = require(require.resolve('flatted', { paths: [path.join(__dirname, 'n8n', 'node_modules', 'n8n')] })) as { parse(text: string): Run['data'] };
+			return flatted.parse(detail.data.data);
+		}
+		if (Date.now() > deadline) throw new Error(`no finished execution of ${workflowId}`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}

@@ -79,7 +79,7 @@ describe.each(NODES)('%s Generate', (node) => {
 	});
 
 	it('with waiting off returns one item per task, then Wait for Task fetches the images', async () => {
-		const submitted = await runImage(fakes, node, { operation: 'generate', prompt: 'later', numberOfImages: 2, waitForCompletion: false });
+		const submitted = await runImage(fakes, node, { operation: 'generate', prompt: 'later', numberOfImages: 2, completion: 'submit' });
 		const tasks = submitted.output();
 		expect(tasks.length).toBe(node === 'apiframe' ? 1 : 2);
 		for (const [index, task] of tasks.entries()) {
@@ -143,7 +143,9 @@ describe('gpt-image-2 and model extras', () => {
 			quality: 'low',
 			outputFormat: 'webp',
 			moderation: 'low',
-			options: { ...FAST, callbackUrl: 'https://n8n.example.com/webhook/af', webhookEvents: ['completed'] },
+			completion: 'callback',
+			callbackUrl: 'https://n8n.example.com/webhook/af',
+			webhookEvents: ['completed'],
 		});
 		const submit = fakes.apiframe.requests.find((r) => r.route === 'submit')!;
 		expect(submit.body).toEqual({
@@ -173,7 +175,7 @@ describe('gpt-image-2 and model extras', () => {
 	});
 
 	it('passes the callback URL to StarMagic/EvoLink as callback_url', async () => {
-		await runImage(fakes, 'evoLink', { operation: 'generate', prompt: 'cb', waitForCompletion: false, options: { callbackUrl: 'https://n8n.example.com/webhook/done' } });
+		await runImage(fakes, 'evoLink', { operation: 'generate', prompt: 'cb', completion: 'callback', callbackUrl: 'https://n8n.example.com/webhook/done' });
 		expect(fakes.evoLink.requests.find((r) => r.route === 'submit')!.body.callback_url).toBe('https://n8n.example.com/webhook/done');
 	});
 });

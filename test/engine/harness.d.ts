@@ -253,3 +253,23 @@ export declare const reportedErrors: Array<{ level: string; error: unknown; opti
 
 /** Delete this process's temp folders. Call in afterAll; no runs afterwards. */
 export declare function cleanup(): void;
+
+export interface TriggerCall {
+	/** What the node's webhook() returned (workflowData undefined: no workflow run). */
+	result: { workflowData?: INodeExecutionData[][]; webhookResponse?: unknown; noWebhookResponse?: boolean } | undefined;
+	/** What the node wrote to the HTTP response itself. */
+	response: { statusCode: number; body: unknown; headers: Record<string, unknown>; ended: boolean };
+	/** The items of the workflow run it would start, if any. */
+	items: INodeExecutionData[] | undefined;
+}
+
+export interface TriggerHandle {
+	workflow: Workflow;
+	node: INode;
+	staticData(): IDataObject;
+	call(request: { body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string> }, options?: { isTest?: boolean }): Promise<TriggerCall>;
+	lifecycle(method: 'checkExists' | 'create' | 'delete', name?: string): Promise<boolean>;
+}
+
+/** A trigger node in n8n-core's WebhookContext / HookContext, keeping its static data between calls. */
+export declare function createTrigger(options: PackageOptions & { node: NodeInput; credentials?: Record<string, ICredentialDataDecryptedObject>; staticData?: IDataObject; binaryMode?: BinaryMode; workflowId?: string }): Promise<TriggerHandle>;

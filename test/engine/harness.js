@@ -69,7 +69,7 @@ const core = require('n8n-core');
 const { Container } = require(require.resolve('@n8n/di', { paths: [path.dirname(require.resolve('n8n-core'))] }));
 
 const { Workflow, NodeHelpers, ICredentialsHelper, createRunExecutionData, BINARY_ENCODING } = workflowLib;
-const { WorkflowExecute, ExecutionLifecycleHooks, BinaryDataService, ErrorReporter } = core;
+const { WorkflowExecute, ExecutionLifecycleHooks, BinaryDataService, ErrorReporter, WebhookContext, HookContext } = core;
 
 /**
  * n8n-core sends node errors to its ErrorReporter, whose default report logs
@@ -923,11 +923,110 @@ async function runNode(nodeType, parameters = {}, opts = {}) {
 }
 
 /** Remove the harness's temp folders (user folder, binary storage). */
+
+// ---------------------------------------------------------------------------
+// Trigger nodes: webhook() and webhookMethods, in n8n-core's real contexts
+// ---------------------------------------------------------------------------
+
+/** A minimal express-like response that records what the node answered. */
+function recordingResponse() {
+	const response = { statusCode: 200, body: undefined, headers: {}, ended: false };
+	const res = {
+		status(code) {
+			response.statusCode = code;
+			return res;
+		},
+		setHeader(name, value) {
+			response.headers[String(name).toLowerCase()] = value;
+			return res;
+		},
+		json(body) {
+			response.body = body;
+			response.ended = true;
+			return res;
+		},
+		send(body) {
+			response.body = body;
+			response.ended = true;
+			return res;
+		},
+		end(body) {
+			if (body !== undefined) response.body = body;
+			response.ended = true;
+			return res;
+		},
+	};
+	return { res, response };
+}
+
+/**
+ * A trigger node and the state n8n keeps for it between calls (static data), so several webhook
+ * calls can be made in a row the way n8n would make them.
+ */
+async function createTrigger(opts) {
+	const pkg = pickPackage(opts);
+	await getBinaryDataService();
+	executionCounter += 1;
+	const workflowId = String(opts.workflowId || `engine-harness-wf-${executionCounter}`);
+	const [node] = buildNodes(pkg, [opts.node]);
+	const workflow = new Workflow({
+		id: workflowId,
+		name: 'Engine harness trigger workflow',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes: pkg.nodeTypes,
+		staticData: deepClone(opts.staticData || {}),
+		settings: { executionOrder: 'v1' },
+	});
+	const credentialsHelper = new HarnessCredentialsHelper(pkg.credentialTypes, opts.credentials || {});
+	const nodeType = pkg.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+	const webhookData = (name = 'default', isTest = false) => ({
+		httpMethod: 'POST',
+		node: node.name,
+		webhookDescription: (nodeType.description.webhooks || []).find((w) => w.name === name) || {},
+		workflowId,
+		path: 'gpt-image',
+		isTest,
+	});
+	const additional = (extra = {}) =>
+		buildAdditionalData({ credentialsHelper, hooks: undefined, executionId: undefined, workflowId, overrides: extra });
+	return {
+		workflow,
+		node,
+		staticData: () => workflow.staticData,
+		/** Calls webhook() with a request; returns what n8n would do with it. */
+		async call(request, { isTest = false } = {}) {
+			const raw = request.rawBody !== undefined ? Buffer.from(request.rawBody) : Buffer.from(JSON.stringify(request.body ?? {}));
+			const req = {
+				body: request.body !== undefined ? request.body : JSON.parse(raw.toString('utf8')),
+				rawBody: raw,
+				headers: Object.fromEntries(Object.entries(request.headers || {}).map(([k, v]) => [k.toLowerCase(), v])),
+				query: request.query || {},
+				params: {},
+				method: 'POST',
+			};
+			const { res, response } = recordingResponse();
+			const ctxData = { binaryMode: opts.binaryMode || 'default', executionId: `webhook-${executionCounter}`, workflowId };
+			const context = new WebhookContext(workflow, node, additional({ httpRequest: req, httpResponse: res }), 'webhook', webhookData('default', isTest), [], null);
+			const result = await runContext.run(ctxData, async () => await nodeType.webhook.call(context));
+			workflow.staticData.__dataChanged = false;
+			return { result, response, items: result && result.workflowData ? result.workflowData[0] : undefined };
+		},
+		/** Runs webhookMethods[name][method] (checkExists, create, delete) as n8n does on (de)activation. */
+		async lifecycle(method, name = 'default') {
+			const context = new HookContext(workflow, node, additional(), 'trigger', 'activate', webhookData(name));
+			return await nodeType.webhookMethods[name][method].call(context);
+		},
+	};
+}
+
 function cleanup() {
 	fs.rmSync(tempRoot, { recursive: true, force: true });
 }
 
 module.exports = {
+	createTrigger,
 	REPO_ROOT,
 	tempRoot,
 	loadPackage,

@@ -11,6 +11,7 @@ const JOB_STATUSES = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'
 const STATUS_BY_PHASE = { pending: 'QUEUED', processing: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED' };
 const CREDITS_PER_IMAGE = { low: 4, medium: 9, high: 24, auto: 24 }; // newer docs' gpt-image-1.5 prices
 const WEBHOOK_EVENTS = ['progress', 'completed', 'failed'];
+const DEFAULT_WEBHOOK_EVENTS = ['completed', 'failed']; // when a job names none
 const UPLOAD_LIMITS = { image: 25, audio: 25, video: 50 }; // MB
 const UPLOAD_LIFETIME_MS = 3600 * 1000;
 const MB = 1024 * 1024;
@@ -146,7 +147,7 @@ function jobView(task, state, ctx) {
 		result: state.phase === 'completed' ? resultValue(task, ctx.options) : null,
 		error: state.phase === 'failed' ? failureText(task.failCode) : null,
 		creditCost: state.phase === 'failed' ? 0 : task.creditCost, // failed jobs are refunded
-		webhookStatus: null, // the fake never delivers webhooks
+		webhookStatus: task.webhookStatus === undefined ? null : task.webhookStatus, // null = no webhook planned
 		createdAt: new Date(task.createdAt).toISOString(),
 		completedAt: finished ? new Date(Math.min(doneAt, ctx.now())).toISOString() : null,
 	};
@@ -242,6 +243,67 @@ function me() {
 	});
 }
 
+// ---------------------------------------------------------------- webhooks (§3.9)
+
+/**
+ * `sha256=<hex>`: HMAC-SHA256 over the raw body bytes. The key is the raw 32-byte SHA-256
+ * digest of the API key, not its hex text: that is what the official SDK's verifier uses.
+ */
+function signApiframeBody(rawBody, apiKey) {
+	const secret = crypto.createHash('sha256').update(apiKey).digest();
+	return `sha256=${crypto.createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+/** The documented event envelopes, built from the same job view GET /v2/jobs/{id} shows. */
+function webhookPayload(event, task, ctx) {
+	const job = jobView(task, ctx.phase(task), ctx);
+	if (event === 'progress') return { event, jobId: job.id, status: 'PROCESSING', progress: 50, model: job.model };
+	if (event === 'failed') return { event, jobId: job.id, status: job.status, error: job.error, model: job.model };
+	return { event, jobId: job.id, status: job.status, progress: 100, result: job.result, model: job.model, creditCost: job.creditCost, completedAt: job.completedAt };
+}
+
+function sendWebhook(event, task, ctx) {
+	const body = JSON.stringify(webhookPayload(event, task, ctx));
+	const { callbackSignatureKey, apiKey } = ctx.options;
+	const headers = {
+		'Content-Type': 'application/json',
+		'Content-Length': String(Buffer.byteLength(body)),
+		'X-Webhook-Event': event,
+		'X-Webhook-Signature': signApiframeBody(body, callbackSignatureKey !== undefined ? callbackSignatureKey : apiKey),
+	};
+	task.webhookSeq += 1;
+	const seq = task.webhookSeq;
+	task.webhookStatus = 'pending';
+	return ctx.deliverCallback({ taskId: task.id, event, url: task.body.webhookUrl, body, headers }).then((delivered) => {
+		// A slow progress delivery must not overwrite the outcome of the final event; a
+		// cancelled one (null, reset/close) decides nothing.
+		if (delivered !== null && task.webhookSeq === seq) task.webhookStatus = delivered ? 'delivered' : 'failed';
+	});
+}
+
+/**
+ * Plans a job's webhooks: the final event (completed or failed) when it is due, and one
+ * progress event at half time. Without `webhookEvents` only the final events are sent.
+ */
+function scheduleCallbacks(task, ctx) {
+	if (typeof task.body.webhookUrl !== 'string') return;
+	const events = Array.isArray(task.body.webhookEvents) ? task.body.webhookEvents : DEFAULT_WEBHOOK_EVENTS;
+	const finalEvent = task.outcome === 'failed' ? 'failed' : 'completed';
+	const wantsProgress = events.includes('progress');
+	const wantsFinal = events.includes(finalEvent) && task.outcome !== 'never';
+	if (!wantsProgress && !wantsFinal) return;
+	task.webhookSeq = 0;
+	task.webhookStatus = 'pending';
+	if (wantsProgress) {
+		ctx.atTaskTime(task, task.durationMs / 2, () => {
+			const { phase } = ctx.phase(task);
+			// A zero-length task is already final at half time: no PROCESSING event after the fact.
+			return phase === 'completed' || phase === 'failed' ? undefined : sendWebhook('progress', task, ctx);
+		});
+	}
+	if (wantsFinal) ctx.whenFinished(task, () => sendWebhook(finalEvent, task, ctx));
+}
+
 // ---------------------------------------------------------------- uploads and CDN
 
 /** POST /v2/uploads: the type comes from magic bytes only; the declared type is ignored. */
@@ -296,6 +358,7 @@ function apiframe() {
 		checkAuth,
 		errorReply,
 		notFound: () => apiError(404, 'Not found'),
+		scheduleCallbacks,
 		extraHeaders: () => ({ 'x-request-id': crypto.randomUUID() }), // the SDK reads it (§3.1)
 		routes: [
 			{ method: 'POST', pattern: /^\/v2\/images\/generate$/, route: 'submit', auth: true, handler: generate },
@@ -308,4 +371,4 @@ function apiframe() {
 	};
 }
 
-module.exports = { apiframe };
+module.exports = { apiframe, signApiframeBody };

@@ -245,6 +245,21 @@ function downloadResult(call, ctx) {
 	return streamReply(200, imagePlan({ format: 'png', width, height, variant: index, targetBytes: resultBytes }));
 }
 
+/**
+ * §1.6: once the task is final, POST exactly what GET /v1/tasks/{id} returns then. No
+ * signature or special header is documented, so only Content-Type is sent.
+ */
+function scheduleCallbacks(task, ctx) {
+	const url = task.body.callback_url;
+	if (typeof url !== 'string') return;
+	ctx.whenFinished(task, () => {
+		const view = taskView(task, ctx.phase(task));
+		const body = JSON.stringify(view);
+		const headers = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+		return ctx.deliverCallback({ taskId: task.id, event: view.status, url, body, headers });
+	});
+}
+
 // ---------------------------------------------------------------- key check
 
 function credits() {
@@ -370,6 +385,7 @@ function createEvolinkLike({ kind, models, filesApi }) {
 		checkAuth,
 		errorReply,
 		notFound,
+		scheduleCallbacks,
 		routes: [
 			{ method: 'POST', pattern: /^\/v1\/images\/generations$/, route: 'submit', auth: true, handler: createGeneration(models) },
 			{ method: 'GET', pattern: /^\/v1\/tasks\/([^/]+)$/, route: 'status', auth: true, handler: getTask },

@@ -35,6 +35,22 @@ export interface FakeProviderOptions {
 	fileErrorStatus?: number;
 	/** Clock override; default Date.now. */
 	now?: () => number;
+	/**
+	 * Deliver `callback_url` / `webhookUrl` callbacks. Default true. Read when a task is created.
+	 * Only loopback targets (after `callbackRewrite`) are contacted; others are logged as refused.
+	 */
+	callbacksEnabled?: boolean;
+	/**
+	 * Maps the URL from the request to the one actually called, so a request can carry a public
+	 * https URL that passes validation, e.g. `(u) => u.replace('https://n8n.example.com', 'http://127.0.0.1:5678')`.
+	 */
+	callbackRewrite?: (url: string) => string;
+	/** Apiframe: sign webhooks with this key instead of `apiKey` (to test bad signatures). */
+	callbackSignatureKey?: string;
+	/** Waits before retry 1, 2, 3 ... after a failed attempt. Default [1000, 2000, 4000]. */
+	callbackRetryDelaysMs?: number[];
+	/** Per-attempt timeout, response included. Default 10000. */
+	callbackTimeoutMs?: number;
 }
 
 export interface Fault {
@@ -68,6 +84,26 @@ export interface RecordedRequest {
 export interface MultipartSummary {
 	fields: Record<string, string>;
 	files: Array<{ field: string; fileName: string; contentType: string | null; size: number }>;
+}
+
+/** One callback delivery attempt, logged when it has finished. */
+export interface CallbackAttempt {
+	taskId: string;
+	/** EvoLink/StarMagic: the task status ('completed' | 'failed'); Apiframe: the webhook event. */
+	event: string;
+	/** The URL called, after `callbackRewrite`. */
+	url: string;
+	/** 1 for the first try, 2 for the first retry, ... */
+	attempt: number;
+	/** HTTP status, or null on a network error, timeout or refused (non-loopback) target. */
+	status: number | null;
+	/** The raw JSON text sent (the signed bytes, for Apiframe). */
+	body: string;
+	headers: Record<string, string>;
+	/** When the attempt started (fake clock). */
+	at: number;
+	/** Why there was no HTTP status; null otherwise. */
+	error: string | null;
 }
 
 export interface FakeCounts {
@@ -111,13 +147,22 @@ export interface FakeProvider {
 	readonly requests: RecordedRequest[];
 	readonly counts: FakeCounts;
 	readonly tasks: Map<string, FakeTask>;
+	/** Every callback/webhook delivery attempt, oldest first. Cleared by reset(). */
+	readonly callbacks: CallbackAttempt[];
 	readonly pendingFaults: Fault[];
 	inject(fault: Fault): void;
+	/** Resolves once no callback is scheduled, waiting to retry or in flight. */
+	whenCallbacksIdle(): Promise<void>;
+	/** Clears logs, tasks, counters and faults, and cancels every pending callback. */
 	reset(): void;
+	/** Cancels pending callbacks and delays, drops connections and stops the server. */
 	close(): Promise<void>;
 }
 
 export function startFakeProvider(kind: ProviderKind, options?: FakeProviderOptions): Promise<FakeProvider>;
+
+/** Apiframe's `X-Webhook-Signature` value for `rawBody` under `apiKey`: `sha256=<hex>`. */
+export function signApiframeBody(rawBody: string | Buffer, apiKey: string): string;
 
 /** A valid RGB PNG (gradient); `variant` changes the colour. */
 export function pngBytes(width?: number, height?: number, variant?: number): Buffer;

@@ -7,7 +7,7 @@
 const { startServer } = require('./lib/server');
 const { pngBytes } = require('./lib/images');
 const { evolink, starmagic } = require('./evolinkLike');
-const { apiframe } = require('./apiframe');
+const { apiframe, signApiframeBody } = require('./apiframe');
 const { FAULT_ROUTES, FAULT_MODES } = require('./lib/faults');
 
 const PROVIDERS = { evolink, starmagic, apiframe };
@@ -23,4 +23,4 @@ async function startFakeProvider(kind, options = {}) {
 	return startServer(createProvider(), options);
 }
 
-module.exports = { startFakeProvider, pngBytes, PROVIDER_KINDS: Object.keys(PROVIDERS), FAULT_ROUTES, FAULT_MODES };
+module.exports = { startFakeProvider, pngBytes, signApiframeBody, PROVIDER_KINDS: Object.keys(PROVIDERS), FAULT_ROUTES, FAULT_MODES };

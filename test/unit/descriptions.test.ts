@@ -57,15 +57,16 @@ describe('node descriptions', () => {
 		expect(shownFor(nodes.apiframe.description.properties, 'aspectRatio')[0].options).toHaveLength(3);
 	});
 
-	it('has the shared options, with callback settings for Generate and Edit only', () => {
+	it('has the shared options; callback settings only for Completion = Callback', () => {
 		const options = shownFor(nodes.apiframe.description.properties, 'options')[0].options as INodeProperties[];
 		const names = options.map((o) => o.name);
 		for (const n of ['binaryPropertyName', 'maxConcurrentTasks', 'maxWaitSeconds', 'output', 'pollIntervalSeconds', 'requestTimeoutSeconds', 'maxDownloadMb', 'downloadTimeoutSeconds']) {
 			expect(names).toContain(n);
 		}
-		const webhook = options.find((o) => o.name === 'callbackUrl')!;
+		expect(names).not.toContain('callbackUrl');
+		const webhook = shownFor(nodes.apiframe.description.properties, 'callbackUrl')[0];
 		expect(webhook.displayName).toBe('Webhook URL');
-		expect(webhook.displayOptions?.show?.['/operation']).toEqual(['generate', 'edit']);
+		expect(webhook.displayOptions?.show).toEqual({ operation: ['generate', 'edit'], completion: ['callback'] });
 	});
 });
 

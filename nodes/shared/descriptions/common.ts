@@ -9,8 +9,8 @@ export interface ProviderFields {
 	maskModels: string[];
 	/** Size, quality and model extras; each carries its own displayOptions by model. */
 	modelFields: INodeProperties[];
-	/** Entries for the Options collection of Generate and Edit (callback settings). */
-	submitOptions: INodeProperties[];
+	/** Callback URL and its settings, shown for Completion = Callback (the name callbackUrl is read by the operation). */
+	callbackFields: INodeProperties[];
 	taskIdPlaceholder: string;
 	/** Said under Number of Images: how the provider bills several images. */
 	imageCountHint: string;
@@ -134,13 +134,19 @@ function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 			displayOptions: onOperations(...SUBMIT_OPERATIONS),
 		},
 		{
-			displayName: 'Wait for Completion',
-			name: 'waitForCompletion',
-			type: 'boolean',
-			default: true,
-			description: 'Whether to wait until the images are ready. Off: return one item per task with its ID at once, and fetch the images later with Wait for Task.',
+			displayName: 'Completion',
+			name: 'completion',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{ name: 'Wait for Images', value: 'wait', description: 'Wait until the images are ready and return them' },
+				{ name: 'Return Task IDs', value: 'submit', description: 'Return one item per task at once; collect the images later with Wait for Task' },
+				{ name: 'Callback to a Trigger', value: 'callback', description: 'Return task IDs at once; the provider calls a GPT Image Trigger when the images are ready' },
+			],
+			default: 'wait',
 			displayOptions: onOperations(...SUBMIT_OPERATIONS),
 		},
+		...fields.callbackFields.map((field) => ({ ...field, displayOptions: { show: { operation: SUBMIT_OPERATIONS, completion: ['callback'] } } })),
 		{
 			displayName: 'Task ID',
 			name: 'taskId',
@@ -154,7 +160,7 @@ function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 	];
 }
 
-function optionsCollection(fields: ProviderFields): INodeProperties {
+function optionsCollection(): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
@@ -227,7 +233,6 @@ function optionsCollection(fields: ProviderFields): INodeProperties {
 				default: 60,
 				description: 'How long one HTTP request to the provider may take',
 			},
-			...fields.submitOptions.map((option) => ({ ...option, displayOptions: { show: { '/operation': SUBMIT_OPERATIONS } } })),
 		],
 	};
 }
@@ -240,6 +245,6 @@ export function imageNodeProperties(fields: ProviderFields): INodeProperties[] {
 		...inputImages(fields),
 		...fields.modelFields,
 		...countAndWaiting(fields),
-		optionsCollection(fields),
+		optionsCollection(),
 	];
 }

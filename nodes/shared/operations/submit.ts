@@ -21,22 +21,22 @@ export function splitList(value: unknown, urls: boolean): string[] {
 	return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
-function readProviderOptions(ctx: OperationContext, itemIndex: number, options: IDataObject): IDataObject {
+function readProviderOptions(ctx: OperationContext, itemIndex: number): IDataObject {
 	const values: IDataObject = {};
 	for (const field of ctx.fields.modelFields) {
 		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
 		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
 	}
-	for (const field of ctx.fields.submitOptions) {
-		const value = options[field.name];
-		if (value !== undefined && value !== '') values[field.name] = value;
+	for (const field of ctx.fields.callbackFields) {
+		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
+		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
 	}
 	return values;
 }
 
 /** A value set by an expression must still be one the field offers for this model. */
 function optionProblem(ctx: OperationContext, values: IDataObject, modelName: string): FieldProblem | undefined {
-	for (const field of [...ctx.fields.modelFields, ...ctx.fields.submitOptions]) {
+	for (const field of [...ctx.fields.modelFields, ...ctx.fields.callbackFields]) {
 		if (field.type !== 'options' && field.type !== 'multiOptions') continue;
 		if (values[field.name] === undefined) continue;
 		const allowed = (field.options ?? []).map((o) => ('value' in o ? o.value : undefined));
@@ -126,9 +126,14 @@ function makeSubmitOperation(operation: 'generate' | 'edit'): Operation {
 			prompt: String(fn.getNodeParameter('prompt', itemIndex, '')),
 			imageCount: Number(fn.getNodeParameter('numberOfImages', itemIndex, 1)),
 			imageUrls: operation === 'edit' ? splitList(fn.getNodeParameter('imageUrls', itemIndex, ''), true) : [],
-			options: readProviderOptions(ctx, itemIndex, settings.raw),
+			options: readProviderOptions(ctx, itemIndex),
 		};
+		const completion = String(fn.getNodeParameter('completion', itemIndex, 'wait'));
 		if (typeof request.options.callbackUrl === 'string') request.callbackUrl = request.options.callbackUrl.trim();
+		if (completion === 'callback' && !request.callbackUrl) {
+			const field = adapter.callback.field;
+			throw fieldError(fn.getNode(), { field, message: 'is empty', fix: 'Paste the Production URL of a GPT Image Trigger node, or choose another Completion' }, itemIndex);
+		}
 		let binaries: InputBinary[] = [];
 		let maskBinary: InputBinary | undefined;
 		if (operation === 'edit') {
@@ -149,7 +154,7 @@ function makeSubmitOperation(operation: 'generate' | 'edit'): Operation {
 			optionProblem(ctx, request.options, modelName);
 		if (problem) throw fieldError(fn.getNode(), problem, itemIndex);
 		const plan = planTasks(request.imageCount, adapter.models.find((m) => m.value === request.model)!.maxImagesPerTask);
-		const wait = fn.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
+		const wait = completion === 'wait';
 
 		return {
 			settings,

@@ -5,15 +5,18 @@
  *
  *   { defaultApiKey, resultField, routes: [{ method, pattern, route, auth, handler }],
  *     checkAuth(call, ctx, route), errorReply(status, route), notFound(call),
- *     createStore(), extraHeaders?() }
+ *     createStore(), extraHeaders?(), scheduleCallbacks?(task, ctx) }
  *
- * Handlers get `(call, ctx)` and return a reply object (see http.js).
+ * Handlers get `(call, ctx)` and return a reply object (see http.js). `scheduleCallbacks`
+ * runs for every new task while callbacks are enabled, and plans its deliveries with the
+ * ctx helpers `whenFinished`, `atTaskTime` and `deliverCallback`.
  */
 const http = require('http');
 const { FaultQueue, applyFault } = require('./faults');
 const { planTask, taskPhase } = require('./clock');
 const { writeReply, readBody, decodeBody, bufferReply } = require('./http');
 const { pngBytes } = require('./images');
+const { CallbackDispatcher } = require('./callbacks');
 
 const DEFAULT_TASK_DURATION_MS = 200;
 
@@ -81,6 +84,7 @@ async function startServer(provider, userOptions = {}) {
 		port: 0,
 		requests: [],
 		tasks: new Map(),
+		callbacks: [],
 		get apiKey() {
 			return options.apiKey;
 		},
@@ -93,7 +97,12 @@ async function startServer(provider, userOptions = {}) {
 		inject(fault) {
 			faults.push(fault);
 		},
+		whenCallbacksIdle() {
+			return dispatcher.idle();
+		},
 		reset() {
+			dispatcher.cancelAll(); // first, so no late attempt lands in the cleared log
+			fake.callbacks.length = 0;
 			fake.requests.length = 0;
 			fake.tasks.clear();
 			faults.clear();
@@ -124,13 +133,38 @@ async function startServer(provider, userOptions = {}) {
 			const task = { id, model, body, ...plan, images, seq: ++taskSeq, ...extra };
 			fake.tasks.set(id, task);
 			counts.submissions += 1;
+			if (provider.scheduleCallbacks && options.callbacksEnabled !== false) provider.scheduleCallbacks(task, ctx);
 			return task;
 		},
 		/** Current phase of a task as seen by `call` (a 'drift' fault shows it finished). */
 		phase(task, call) {
 			return taskPhase(task, ctx.now(), { forceCompleted: Boolean(call && call.fault && call.fault.mode === 'drift') });
 		},
+		/**
+		 * Runs `job()` once the honest clock says `task` has finished (never for a [never] task).
+		 * The phase is re-read when the timer fires, because a timer may fire a millisecond early
+		 * or `options.now` may be a custom clock: a callback must never beat the status route.
+		 */
+		whenFinished(task, job) {
+			if (task.doneAt === null) return;
+			const check = () => {
+				const { phase } = ctx.phase(task);
+				if (phase === 'completed' || phase === 'failed') return job();
+				dispatcher.schedule(Math.max(1, task.doneAt - ctx.now()), check);
+				return undefined;
+			};
+			dispatcher.schedule(task.doneAt - ctx.now(), check);
+		},
+		/** Runs `job()` `offsetMs` after the task was created. */
+		atTaskTime(task, offsetMs, job) {
+			dispatcher.schedule(task.createdAt + offsetMs - ctx.now(), job);
+		},
+		/** `{ taskId, event, url, body (string), headers }` -> Promise<true | false | null (cancelled)>. */
+		deliverCallback(delivery) {
+			return dispatcher.deliver(delivery);
+		},
 	};
+	const dispatcher = new CallbackDispatcher({ options, now: ctx.now, log: fake.callbacks });
 
 	const server = http.createServer((req, res) => {
 		// Clients in these tests hang up on purpose; a write to a dead socket must not crash jest.
@@ -198,6 +232,7 @@ async function startServer(provider, userOptions = {}) {
 	}
 
 	function close() {
+		dispatcher.cancelAll();
 		for (const [timer, resolve] of timers) {
 			clearTimeout(timer);
 			resolve(); // the delayed write then finds its socket destroyed and stops

@@ -41,4 +41,12 @@ function isPrivateHost(hostname) {
 	return isPrivateIpv4(host) || isPrivateIpv6(host);
 }
 
-module.exports = { parseUrl, isHttpUrl, isUri, isPrivateHost };
+/** Hosts that are this machine: the only ones the fakes deliver callbacks to. */
+function isLoopbackHost(hostname) {
+	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+	// not '*.localhost': outside systemd-resolved those names go to real DNS
+	if (host === 'localhost') return true;
+	return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1';
+}
+
+module.exports = { parseUrl, isHttpUrl, isUri, isPrivateHost, isLoopbackHost };

@@ -1,0 +1,173 @@
+/**
+ * The GPT Image Trigger in n8n-core's webhook context, fed with the callbacks the fake providers
+ * really send when a task submitted by our nodes finishes (a loopback bridge passes each delivery
+ * to webhook() and answers the fake with the trigger's HTTP response, so retries are real too).
+ */
+import * as http from 'http';
+import type { INodeParameters } from 'n8n-workflow';
+import type { AddressInfo } from 'net';
+
+import { signApiframeBody } from '../fakes';
+import { createTrigger, readBinary } from './harness';
+import type { TriggerCall, TriggerHandle } from './harness';
+import { credentialsFor, PNG_SIGNATURE, runImage, SECRET, startFakes, stopFakes } from './setup';
+import type { Fakes, NodeName } from './setup';
+
+let fakes: Fakes;
+let bridge: http.Server;
+let bridgeUrl = '';
+let trigger: TriggerHandle;
+const calls: TriggerCall[] = [];
+
+/** Public URL the nodes are given (passes the providers' https/public-host rules); the fakes deliver it to the bridge. */
+const PUBLIC = 'https://n8n.example.com/webhook/gpt-image';
+
+async function useTrigger(parameters: INodeParameters, withApiframeCredential = true) {
+	trigger = await createTrigger({
+		node: { name: 'GPT Image Trigger', type: 'gptImageTrigger', parameters, ...(withApiframeCredential ? {} : { credentials: {} }) },
+		credentials: credentialsFor(fakes),
+	});
+	await trigger.lifecycle('create');
+	calls.length = 0;
+}
+
+beforeAll(async () => {
+	fakes = await startFakes(150);
+	bridge = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', async () => {
+			const rawBody = Buffer.concat(chunks);
+			const url = new URL(req.url ?? '/', 'http://bridge.invalid');
+			try {
+				const call = await trigger.call({ rawBody, headers: req.headers as Record<string, string>, query: Object.fromEntries(url.searchParams) });
+				calls.push(call);
+				const status = call.response.ended ? call.response.statusCode : 200;
+				res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(call.response.body ?? { message: 'Workflow was started' }));
+			} catch (error) {
+				res.writeHead(500).end(String(error));
+			}
+		});
+	});
+	await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
+	bridgeUrl = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
+	for (const fake of Object.values(fakes)) {
+		fake.options.callbackRewrite = (u: string) => u.replace('https://n8n.example.com/webhook/gpt-image', bridgeUrl);
+		fake.options.callbackRetryDelaysMs = [50, 100, 200];
+	}
+});
+afterAll(async () => {
+	await stopFakes(fakes);
+	await new Promise((resolve) => bridge.close(resolve));
+});
+beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
+
+/** Submits with Completion = Callback and waits until the fake has finished delivering. */
+async function submitWithCallback(node: NodeName, prompt: string, url = PUBLIC) {
+	const result = await runImage(fakes, node, { operation: 'generate', prompt, completion: 'callback', callbackUrl: url });
+	expect(result.status).toBe('success');
+	const [task] = result.output();
+	expect(task.json).toMatchObject({ status: 'queued', taskId: expect.any(String) });
+	await fakes[node].whenCallbacksIdle();
+	return task.json.taskId as string;
+}
+
+const started = () => calls.filter((c) => c.items !== undefined);
+
+describe.each(['starMagic', 'evoLink', 'apiframe'] as NodeName[])('%s callback', (node) => {
+	it('starts one run with the task and its images, downloaded as binary', async () => {
+		await useTrigger({ provider: node, options: { downloadImages: true } });
+		const taskId = await submitWithCallback(node, 'a lighthouse');
+		expect(started()).toHaveLength(1);
+		const [item] = started()[0].items!;
+		expect(item.json).toMatchObject({ taskId, status: 'completed', imageUrl: expect.stringContaining(fakes[node].baseUrl) });
+		expect(item.json.imageUrls).toHaveLength(1);
+		expect((await readBinary(item.binary!.data)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+	});
+
+	it('reports a failed task with its error', async () => {
+		await useTrigger({ provider: 'auto' });
+		const taskId = await submitWithCallback(node, 'nope [fail:content_policy_violation]');
+		const [item] = started()[0].items!;
+		expect(item.json).toMatchObject({ taskId, status: 'failed', imageUrls: [], error: { message: expect.stringMatching(/policy/i) } });
+	});
+});
+
+describe('delivery rules', () => {
+	it('a repeated delivery of the same final state starts no second run', async () => {
+		await useTrigger({ provider: 'evoLink' });
+		await submitWithCallback('evoLink', 'once');
+		const delivered = fakes.evoLink.callbacks[0];
+		const again = await trigger.call({ rawBody: delivered.body, headers: { 'content-type': 'application/json' } });
+		expect(again.items).toBeUndefined();
+		expect(again.response).toMatchObject({ statusCode: 200, body: { duplicate: true } });
+		expect(started()).toHaveLength(1);
+	});
+
+	it('the provider retries a failed delivery and the retry starts the run', async () => {
+		await useTrigger({ provider: 'starMagic' });
+		let refuse = 1;
+		const real = trigger.call.bind(trigger);
+		trigger.call = async (request, options) => {
+			if (refuse-- > 0) throw new Error('n8n was restarting');
+			return await real(request, options);
+		};
+		await submitWithCallback('starMagic', 'retry me');
+		expect(fakes.starMagic.callbacks.map((c) => c.status)).toEqual([500, 200]);
+		expect(started()).toHaveLength(1);
+	});
+
+	it('Apiframe: a bad or missing signature gets 401 and starts nothing', async () => {
+		await useTrigger({ provider: 'apiframe' });
+		fakes.apiframe.options.callbackSignatureKey = 'afk_not_the_real_key';
+		try {
+			await submitWithCallback('apiframe', 'forged');
+		} finally {
+			delete fakes.apiframe.options.callbackSignatureKey;
+		}
+		expect(fakes.apiframe.callbacks.every((c) => c.status === 401)).toBe(true);
+		expect(started()).toHaveLength(0);
+		const body = JSON.stringify({ event: 'completed', jobId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', status: 'COMPLETED', result: { images: ['https://cdn.example.com/x.png'] } });
+		const unsigned = await trigger.call({ rawBody: body, headers: {} });
+		expect(unsigned.response.statusCode).toBe(401);
+		const signed = await trigger.call({ rawBody: body, headers: { 'x-webhook-signature': signApiframeBody(body, SECRET.apiframe) } });
+		expect(signed.items?.[0].json).toMatchObject({ provider: 'Apiframe', status: 'completed', imageUrl: 'https://cdn.example.com/x.png' });
+		const bare = signApiframeBody(`${body} `, SECRET.apiframe).replace('sha256=', '');
+		expect((await trigger.call({ rawBody: `${body} `, headers: { 'x-webhook-signature': bare } })).response.statusCode).not.toBe(401);
+	});
+
+	it('Apiframe without a credential in the trigger refuses to guess', async () => {
+		await useTrigger({ provider: 'auto' }, false);
+		await submitWithCallback('apiframe', 'who signs');
+		expect(fakes.apiframe.callbacks[0].status).toBe(401);
+		expect(started()).toHaveLength(0);
+	});
+
+	it('StarMagic/EvoLink shared secret: only calls carrying it start a run', async () => {
+		await useTrigger({ provider: 'evoLink', sharedSecret: 's3cret-value' });
+		await submitWithCallback('evoLink', 'no secret');
+		expect(fakes.evoLink.callbacks.every((c) => c.status === 401)).toBe(true);
+		fakes.evoLink.reset();
+		await submitWithCallback('evoLink', 'with secret', `${PUBLIC}?secret=s3cret-value`);
+		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
+		expect(started()).toHaveLength(1);
+	});
+
+	it('a trigger set to one provider refuses the others', async () => {
+		await useTrigger({ provider: 'apiframe' });
+		await submitWithCallback('evoLink', 'wrong door');
+		expect(fakes.evoLink.callbacks[0].status).toBe(400);
+		expect(started()).toHaveLength(0);
+	});
+
+	it('activation lifecycle: create, checkExists, delete clear the delivery memory', async () => {
+		await useTrigger({ provider: 'evoLink' });
+		expect(await trigger.lifecycle('checkExists')).toBe(true);
+		await submitWithCallback('evoLink', 'remembered');
+		const state = () => trigger.staticData()['node:GPT Image Trigger'] as { seenDeliveries?: Record<string, number> } | undefined;
+		expect(Object.keys(state()?.seenDeliveries ?? {})).toHaveLength(1);
+		expect(await trigger.lifecycle('delete')).toBe(true);
+		expect(await trigger.lifecycle('checkExists')).toBe(false);
+		expect(state()?.seenDeliveries).toBeUndefined();
+	});
+});
