@@ -154,7 +154,7 @@ function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 			default: '',
 			required: true,
 			placeholder: fields.taskIdPlaceholder,
-			description: 'The taskId returned by Generate or Edit with Wait for Completion off, or sent to your callback URL',
+			description: 'The taskId returned by Generate or Edit (Completion: Return Task IDs or Callback), or sent to a callback URL',
 			displayOptions: onOperations('waitForTask'),
 		},
 	];

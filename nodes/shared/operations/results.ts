@@ -22,7 +22,7 @@ function baseJson(ctx: OperationContext, snapshot: TaskSnapshot, meta: ResultMet
 	return json;
 }
 
-/** One item per submitted task, for Wait for Completion off. */
+/** One item per submitted task, when the node does not wait for the images. */
 export function taskItems(ctx: OperationContext, snapshots: TaskSnapshot[], meta: ResultMeta, itemIndex: number): INodeExecutionData[] {
 	return snapshots.map((snapshot, index) => ({
 		json: { ...baseJson(ctx, snapshot, meta), index, ...(snapshot.cost ?? {}) },
