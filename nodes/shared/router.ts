@@ -37,7 +37,14 @@ function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): 
 	return new NodeOperationError(fn.getNode(), error as Error, { itemIndex });
 }
 
-function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+/**
+ * The item a failing input becomes with Continue On Fail: the message and the description in
+ * json. Under "Continue (using error output)" the item carries the error itself instead, which is
+ * what sends it to the error output (n8n then keeps only the message in json, with the whole
+ * error, description included, on the item).
+ */
+function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
+	if (toErrorOutput) return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
 	return { json, pairedItem: { item: itemIndex } };
@@ -59,6 +66,7 @@ export async function runImageNode(
 	const run = OPERATIONS[operation];
 	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
 	const continueOnFail = this.continueOnFail();
+	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
 
 	const client = new TaskClient(this, adapter, await baseUrls(this, adapter));
 	const ctx: OperationContext = { fn: this, adapter, fields, client, poller: new TaskPoller(this, client, adapter) };
@@ -106,7 +114,7 @@ export async function runImageNode(
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, i) => {
 		if (!outcome) return;
-		if ('error' in outcome) output.push(errorItem(outcome.error, i));
+		if ('error' in outcome) output.push(errorItem(outcome.error, i, toErrorOutput));
 		else for (const item of outcome.items) output.push({ ...item, pairedItem: { item: i } });
 	});
 	return [output];

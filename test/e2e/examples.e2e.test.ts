@@ -256,3 +256,17 @@ async function waitForExecution(workflowId: string): Promise<Run['data']> {
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
+
+describe('provider failover', () => {
+	it('failover-evolink-to-apiframe.json: EvoLink answers 402, the error output sends the item to Apiframe', async () => {
+		fakes.evoLink.inject({ route: 'submit', status: 402 });
+		const run = await execute('gptImgFailover01');
+		expect(run.status).toBe('success');
+		const [image] = output(run, 'Image (either provider)');
+		expect(image.json).toMatchObject({ provider: 'Apiframe', status: 'completed', prompt: 'A paper lantern floating over a lake at dusk' });
+		expect(storedBytes(image.binary!.data).subarray(0, 8)).toEqual(PNG);
+		expect(run.data.resultData.runData['Generate with EvoLink'][0].data.main[1][0].json.error).toMatch(/^EvoLink: /);
+		expect(fakes.evoLink.counts.submissions).toBe(0);
+		expect(fakes.apiframe.counts.submissions).toBe(1);
+	});
+});

@@ -14,5 +14,6 @@ export interface N8nServer {
 	stop(): Promise<void>;
 }
 export declare function startN8n(env: NodeJS.ProcessEnv, logFile: string): Promise<N8nServer>;
+export declare function startN8nProcess(args: string[], env: NodeJS.ProcessEnv, logFile: string, readyUrl: string): Promise<N8nServer>;
 export declare function tempUserFolder(): string;
 export declare function run(command: string, args: string[], options?: object): Promise<{ stdout: string; stderr: string }>;

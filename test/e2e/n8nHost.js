@@ -110,8 +110,13 @@ async function n8nCli(env, args, timeoutMs = 180000) {
 
 /** Starts `n8n start` and resolves once /healthz/readiness answers 200. */
 async function startN8n(env, logFile) {
+	return await startN8nProcess(['start'], env, logFile, `http://127.0.0.1:${env.N8N_PORT}/healthz/readiness`);
+}
+
+/** Starts an n8n command (start, worker, ...) in its own process group; ready when `readyUrl` answers 200. */
+async function startN8nProcess(args, env, logFile, readyUrl) {
 	const out = fs.openSync(logFile, 'a');
-	const child = spawn(NODE24, [N8N_BIN, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio: ['ignore', out, out], detached: true });
+	const child = spawn(NODE24, [N8N_BIN, ...args], { env, cwd: env.N8N_USER_FOLDER, stdio: ['ignore', out, out], detached: true });
 	fs.closeSync(out);
 	const base = `http://127.0.0.1:${env.N8N_PORT}`;
 	const deadline = Date.now() + 180000;
@@ -121,7 +126,7 @@ async function startN8n(env, logFile) {
 		if (exited !== null) throw new Error(`n8n exited with ${exited} before it was ready; see ${logFile}`);
 		if (Date.now() > deadline) throw new Error(`n8n was not ready within 180 s; see ${logFile}`);
 		try {
-			const response = await fetch(`${base}/healthz/readiness`);
+			const response = await fetch(readyUrl);
 			if (response.status === 200) break;
 		} catch {
 			// not listening yet
@@ -156,4 +161,4 @@ function tempUserFolder() {
 	return fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-e2e-'));
 }
 
-module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, tempUserFolder, run };
+module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, startN8nProcess, tempUserFolder, run };
