@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { binaryPropertyOption, optionsCollection } from '../shared/descriptions/common';
+
 export function describeCallback(): INodeProperties[] {
 	return [
 		{
@@ -32,42 +34,29 @@ export function describeCallback(): INodeProperties[] {
 				'StarMagic and EvoLink sign nothing. Set a secret and add ?secret=the-same-value to the callback URL: calls without it are refused with 401. The secret travels in the URL, so keep that URL private.',
 			displayOptions: { show: { provider: ['auto', 'starMagic', 'evoLink'] } },
 		},
-		{
-			displayName: 'Options',
-			name: 'options',
-			type: 'collection',
-			placeholder: 'Add Option',
-			default: {},
-			options: [
-				{
-					displayName: 'Binary Property',
-					name: 'binaryPropertyName',
-					type: 'string',
-					default: 'data',
-					description: 'Field for the first image; further images go to data_2, data_3, and so on',
-				},
-				{
-					displayName: 'Download Images',
-					name: 'downloadImages',
-					type: 'boolean',
-					default: false,
-					description: 'Whether to download the images as binary before starting the workflow (the provider waits up to 10 s for the answer)',
-				},
-				{
-					displayName: 'Include Failed Tasks',
-					name: 'includeFailed',
-					type: 'boolean',
-					default: true,
-					description: 'Whether failed tasks start the workflow too (with their error code and message)',
-				},
-				{
-					displayName: 'Include Progress Events',
-					name: 'includeProgress',
-					type: 'boolean',
-					default: false,
-					description: 'Whether Apiframe progress events start the workflow too',
-				},
-			],
-		},
+		optionsCollection([
+			binaryPropertyOption('Field for the first image; further images go to data_2, data_3, and so on'),
+			{
+				displayName: 'Download Images',
+				name: 'downloadImages',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to download the images as binary before starting the workflow (the provider waits up to 10 s for the answer)',
+			},
+			{
+				displayName: 'Include Failed Tasks',
+				name: 'includeFailed',
+				type: 'boolean',
+				default: true,
+				description: 'Whether failed tasks start the workflow too (with their error code and message)',
+			},
+			{
+				displayName: 'Include Progress Events',
+				name: 'includeProgress',
+				type: 'boolean',
+				default: false,
+				description: 'Whether Apiframe progress events start the workflow too',
+			},
+		]),
 	];
 }

@@ -8,7 +8,7 @@ import * as path from 'path';
 
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider } from '../fakes';
-import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8n, tempUserFolder } from './n8nHost';
+import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8n, stopwatch, tempUserFolder } from './n8nHost';
 import type { N8nServer } from './n8nHost';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
@@ -30,16 +30,7 @@ let env: NodeJS.ProcessEnv;
 let server: N8nServer | undefined;
 let fakes: { starMagic: FakeProvider; evoLink: FakeProvider; apiframe: FakeProvider };
 let cookie = '';
-const timings: Record<string, number> = {};
-
-async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
-	const start = Date.now();
-	try {
-		return await work();
-	} finally {
-		timings[name] = Date.now() - start;
-	}
-}
+const { timings, timed } = stopwatch();
 
 /** Runs one imported workflow with `n8n execute --rawOutput` and parses the IRun it prints. */
 async function execute(workflowId: string): Promise<Run> {

@@ -17,3 +17,4 @@ export declare function startN8n(env: NodeJS.ProcessEnv, logFile: string): Promi
 export declare function startN8nProcess(args: string[], env: NodeJS.ProcessEnv, logFile: string, readyUrl: string): Promise<N8nServer>;
 export declare function tempUserFolder(): string;
 export declare function run(command: string, args: string[], options?: object): Promise<{ stdout: string; stderr: string }>;
+export declare function stopwatch(): { timings: Record<string, number>; timed<T>(name: string, work: () => Promise<T>): Promise<T> };

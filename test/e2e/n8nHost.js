@@ -157,8 +157,22 @@ async function startN8nProcess(args, env, logFile, readyUrl) {
 	};
 }
 
+/** Named timings for the tests' closing report: `timed(name, work)` records how long work took. */
+function stopwatch() {
+	const timings = {};
+	async function timed(name, work) {
+		const start = Date.now();
+		try {
+			return await work();
+		} finally {
+			timings[name] = Date.now() - start;
+		}
+	}
+	return { timings, timed };
+}
+
 function tempUserFolder() {
 	return fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-e2e-'));
 }
 
-module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, startN8nProcess, tempUserFolder, run };
+module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, startN8nProcess, stopwatch, tempUserFolder, run };

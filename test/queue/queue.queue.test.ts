@@ -8,7 +8,7 @@ import * as path from 'path';
 
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider } from '../fakes';
-import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8nProcess, tempUserFolder } from '../e2e/n8nHost';
+import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8nProcess, stopwatch, tempUserFolder } from '../e2e/n8nHost';
 import type { N8nServer } from '../e2e/n8nHost';
 import { startPostgres, startRedis, waitFor } from './services';
 import type { Service } from './services';
@@ -23,16 +23,7 @@ let evoLink: FakeProvider;
 let main: N8nServer | undefined;
 const workers: N8nServer[] = [];
 let baseEnv: NodeJS.ProcessEnv;
-const timings: Record<string, number> = {};
-
-async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
-	const start = Date.now();
-	try {
-		return await work();
-	} finally {
-		timings[name] = Date.now() - start;
-	}
-}
+const { timings, timed } = stopwatch();
 
 beforeAll(async () => {
 	dir = tempUserFolder();

@@ -160,81 +160,78 @@ function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 	];
 }
 
-function optionsCollection(): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Binary Property',
-				name: 'binaryPropertyName',
-				type: 'string',
-				default: 'data',
-				description: 'Name of the binary field each image is put in',
-			},
-			{
-				displayName: 'Download Timeout (Seconds)',
-				name: 'downloadTimeoutSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 300,
-				description: 'Longest time one result download may take; a stalled or endless download fails its item',
-			},
-			{
-				displayName: 'Max Concurrent Tasks',
-				name: 'maxConcurrentTasks',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 50,
-				description: 'How many tasks of this node run at the same time across all items. Lower it if the provider answers 429 (rate limit).',
-			},
-			{
-				displayName: 'Max Download Size (MB)',
-				name: 'maxDownloadMb',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 64,
-				description: 'A result image larger than this fails its item instead of filling memory or disk',
-			},
-			{
-				displayName: 'Max Wait (Seconds)',
-				name: 'maxWaitSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 900,
-				description: 'How long to wait for a task before failing with its task ID (it may still finish; use Wait for Task later)',
-			},
-			{
-				displayName: 'Output',
-				name: 'output',
-				type: 'options',
-				options: [
-					{ name: 'Binary Images', value: 'binary', description: 'Download each image into a binary field' },
-					{ name: 'URLs Only', value: 'url', description: 'Return the provider\'s image URLs (they expire after about 24 hours)' },
-				],
-				default: 'binary',
-			},
-			{
-				displayName: 'Poll Interval (Seconds)',
-				name: 'pollIntervalSeconds',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-				description: 'Seconds between status checks of a task. 0 picks the interval from the provider\'s progress and estimate (at most one check per second).',
-			},
-			{
-				displayName: 'Request Timeout (Seconds)',
-				name: 'requestTimeoutSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 60,
-				description: 'How long one HTTP request to the provider may take',
-			},
-		],
-	};
+/** An Options collection (the same shape on every node of the package). */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return { displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add Option', default: {}, options };
+}
+
+/** Where images go; the trigger adds how further images of one task are named. */
+export function binaryPropertyOption(description: string): INodeProperties {
+	return { displayName: 'Binary Property', name: 'binaryPropertyName', type: 'string', default: 'data', description };
+}
+
+function imageOptions(): INodeProperties {
+	return optionsCollection([
+		binaryPropertyOption('Name of the binary field each image is put in'),
+		{
+			displayName: 'Download Timeout (Seconds)',
+			name: 'downloadTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description: 'Longest time one result download may take; a stalled or endless download fails its item',
+		},
+		{
+			displayName: 'Max Concurrent Tasks',
+			name: 'maxConcurrentTasks',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 100 },
+			default: 50,
+			description: 'How many tasks of this node run at the same time across all items. Lower it if the provider answers 429 (rate limit).',
+		},
+		{
+			displayName: 'Max Download Size (MB)',
+			name: 'maxDownloadMb',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 64,
+			description: 'A result image larger than this fails its item instead of filling memory or disk',
+		},
+		{
+			displayName: 'Max Wait (Seconds)',
+			name: 'maxWaitSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 900,
+			description: 'How long to wait for a task before failing with its task ID (it may still finish; use Wait for Task later)',
+		},
+		{
+			displayName: 'Output',
+			name: 'output',
+			type: 'options',
+			options: [
+				{ name: 'Binary Images', value: 'binary', description: 'Download each image into a binary field' },
+				{ name: 'URLs Only', value: 'url', description: 'Return the provider\'s image URLs (they expire after about 24 hours)' },
+			],
+			default: 'binary',
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollIntervalSeconds',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description: 'Seconds between status checks of a task. 0 picks the interval from the provider\'s progress and estimate (at most one check per second).',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 60,
+			description: 'How long one HTTP request to the provider may take',
+		},
+	]);
 }
 
 /** The whole property list of a provider node, in the order the editor shows it. */
@@ -245,6 +242,6 @@ export function imageNodeProperties(fields: ProviderFields): INodeProperties[] {
 		...inputImages(fields),
 		...fields.modelFields,
 		...countAndWaiting(fields),
-		optionsCollection(),
+		imageOptions(),
 	];
 }
