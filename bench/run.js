@@ -146,17 +146,35 @@ async function p3() {
 		// Warm up first, so modules the engine loads lazily on its first run are not counted.
 		await runNode('evoLink', { operation: 'generate', prompt: 'warm-up', options: { maxDownloadMb: 200 } }, credentials, [{ json: {} }], { binaryMode: 'filesystem' });
 		let stored = 0;
-		const ours = await peakRssGrowth(async () => {
-			const run = await runNode('evoLink', { operation: 'generate', prompt: 'big', options: { maxDownloadMb: 200 } }, credentials, [{ json: {} }], { binaryMode: 'filesystem' });
-			stored = run.items[0].binary.data.bytes || 0;
-		});
+		// RSS moves with the garbage collector's timing, so each side is measured three times and the median kept.
+		const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+		const oursRuns = [];
+		for (let i = 0; i < 3; i++) {
+			oursRuns.push(
+				await peakRssGrowth(async () => {
+					const run = await runNode('evoLink', { operation: 'generate', prompt: `big ${i}`, options: { maxDownloadMb: 200 } }, credentials, [{ json: {} }], { binaryMode: 'filesystem' });
+					stored = run.items[0].binary.data.bytes || 0;
+				}),
+			);
+		}
+		const ours = median(oursRuns);
 		// Anchor: the same 100 MB fetched the whole-file way, into one buffer.
 		const taskUrl = await (async () => {
 			const run = await runNode('evoLink', { operation: 'generate', prompt: 'big url', options: { output: 'url' } }, credentials, [{ json: {} }]);
 			return run.items[0].json.imageUrl;
 		})();
+		// Measured once: a second whole-file download reuses the pages the first one freed, so RSS
+		// would under-report it.
 		const anchor = await peakRssGrowth(async () => await anchors.downloadBuffered(taskUrl));
-		report('P3', `100 MB result image, filesystem binary mode: peak RSS growth (MB), stored ${fmt(stored / 1048576, 0)} MB`, fmt(ours, 1), `${fmt(anchor, 1)} whole-file buffer`, `growth=${fmt(ours, 1)}MB`, 'goal<32MB', ours < 32);
+		report(
+			'P3',
+			`100 MB result image, filesystem binary mode: peak RSS growth (MB, median of 3), stored ${fmt(stored / 1048576, 0)} MB`,
+			`${fmt(ours, 1)} (runs ${oursRuns.map((v) => fmt(v, 1)).join(', ')})`,
+			`${fmt(anchor, 1)} whole-file buffer`,
+			`growth=${fmt(ours, 1)}MB`,
+			'goal<32MB',
+			ours < 32,
+		);
 	} finally {
 		fake.child.kill();
 	}

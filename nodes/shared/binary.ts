@@ -3,14 +3,14 @@ import { randomBytes } from 'crypto';
 
 import type { BinaryStream, MultipartFile } from './types';
 
-type ReadableClass = { from(source: AsyncIterable<Buffer>): BinaryStream };
+type ReadableClass = { from(source: AsyncIterable<Buffer>, options?: { objectMode?: boolean; highWaterMark?: number }): BinaryStream };
 
 /**
  * The cloud lint allows no 'stream' import, so new streams are made with the static `from` of
  * the Readable that n8n's helpers already gave us (an IncomingMessage or a file stream).
  */
 function readableFrom(like: BinaryStream, source: AsyncIterable<Buffer>): BinaryStream {
-	return (like.constructor as unknown as ReadableClass).from(source);
+	return (like.constructor as unknown as ReadableClass).from(source, { objectMode: false, highWaterMark: 65536 });
 }
 
 /** A download that broke a limit (fatal, with the option to change) or ended early (worth another try). */
