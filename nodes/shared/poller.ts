@@ -36,8 +36,6 @@ export class TaskPoller {
 	private readonly waiters = new Set<Waiter>();
 	private running = false;
 	private lastBatchAt = 0;
-	/** Status requests sent, by kind (for the benchmark and tests). */
-	readonly requests = { single: 0, batch: 0 };
 
 	constructor(
 		private readonly fn: IExecuteFunctions,
@@ -108,7 +106,6 @@ export class TaskPoller {
 	/** One list request; every waiting task it contains is updated, due or not. */
 	private async pollBatch(trigger: Waiter): Promise<Set<Waiter>> {
 		this.lastBatchAt = Date.now();
-		this.requests.batch += 1;
 		const waiting = [...this.waiters];
 		let bodies: Array<{ taskId: string; body: unknown }>;
 		try {
@@ -136,7 +133,6 @@ export class TaskPoller {
 	private async pollOne(waiter: Waiter): Promise<void> {
 		let snapshot: TaskSnapshot;
 		try {
-			this.requests.single += 1;
 			snapshot = await this.client.status(waiter.snapshot.taskId, waiter.limits);
 		} catch (error) {
 			this.settle(waiter, error as Error);

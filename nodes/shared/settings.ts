@@ -12,7 +12,6 @@ export interface ItemSettings {
 	maxDownloadBytes: number;
 	downloadTimeoutMs: number;
 	maxConcurrentTasks: number;
-	raw: IDataObject;
 }
 
 function positive(value: unknown, fallback: number): number {
@@ -32,7 +31,6 @@ export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSett
 		maxDownloadBytes: positive(options.maxDownloadMb, 64) * 1048576,
 		downloadTimeoutMs: positive(options.downloadTimeoutSeconds, 300) * 1000,
 		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 50)),
-		raw: options,
 	};
 }
 

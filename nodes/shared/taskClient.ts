@@ -88,8 +88,7 @@ export class TaskClient {
 	}
 
 	async status(taskId: string, limits: CallLimits): Promise<TaskSnapshot> {
-		const body = await this.send(() => this.adapter.buildStatus(taskId), 'status', limits);
-		return await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
+		return await this.readStatus(await this.send(() => this.adapter.buildStatus(taskId), 'status', limits), limits);
 	}
 
 	/** One list request for many tasks: each task's own body, still to be read with readStatus. */
@@ -226,19 +225,17 @@ export class TaskClient {
 					this.toRequest(call, limits.timeoutMs),
 				)) as IN8nHttpFullResponse;
 				const statusCode = response.statusCode;
-				if (statusCode >= 200 && statusCode < 300 && !isUnparsedJson(response)) return response.body;
 				if (statusCode >= 200 && statusCode < 300) {
+					if (!isUnparsedJson(response)) return response.body;
 					// A cut or garbled JSON answer: as uncertain as a dropped connection.
 					failure = { networkCode: 'EBADJSON' };
 					error = () =>
 						providerError(this.fn.getNode(), this.adapter.displayName, statusCode, { message: 'The provider sent an unreadable (not JSON) answer', description: 'Try again later' }, limits.itemIndex);
-					if (this.signal?.aborted) throw new CancelledError();
-					await this.backoffOrThrow(kind, failure, attempt, limits, error);
-					continue;
+				} else {
+					failure = { statusCode, retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')) };
+					error = () =>
+						providerError(this.fn.getNode(), this.adapter.displayName, statusCode, this.adapter.parseError(statusCode, response.body), limits.itemIndex);
 				}
-				failure = { statusCode, retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')) };
-				error = () =>
-					providerError(this.fn.getNode(), this.adapter.displayName, statusCode, this.adapter.parseError(statusCode, response.body), limits.itemIndex);
 			} catch (caught) {
 				const code = networkCode(caught) ?? 'ENETWORK';
 				failure = { networkCode: code };

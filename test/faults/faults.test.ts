@@ -73,7 +73,11 @@ const CASES: Case[] = [
 	{
 		name: 'submit malformed JSON after creating',
 		fault: { route: 'submit', mode: 'malformed', createTask: true },
-		expect: { starMagic: failed(AMBIGUOUS), evoLink: failed(AMBIGUOUS), apiframe: image() },
+		expect: {
+			starMagic: failed(/^StarMagic: The provider sent an unreadable \(not JSON\) answer .*may have created \(and billed\) a task/),
+			evoLink: failed(/^EvoLink: The provider sent an unreadable \(not JSON\) answer .*may have created \(and billed\) a task/),
+			apiframe: image(),
+		},
 	},
 	{ name: 'task fails: content_policy_violation', prompt: 'blocked [fail:content_policy_violation]', expect: { all: failed(/failed: .*(policy|Policy)/) } },
 	{ name: 'task fails: retryable service_error', prompt: 'unlucky [fail:service_error]', expect: { all: failed(/failed: /) } },

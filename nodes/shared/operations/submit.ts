@@ -21,13 +21,14 @@ export function splitList(value: unknown, urls: boolean): string[] {
 	return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
+/** The provider's own top-level fields (hidden ones read as null and are skipped). */
+function providerFields(ctx: OperationContext) {
+	return [...ctx.fields.modelFields, ...ctx.fields.callbackFields];
+}
+
 function readProviderOptions(ctx: OperationContext, itemIndex: number): IDataObject {
 	const values: IDataObject = {};
-	for (const field of ctx.fields.modelFields) {
-		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
-		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
-	}
-	for (const field of ctx.fields.callbackFields) {
+	for (const field of providerFields(ctx)) {
 		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
 		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
 	}
@@ -36,7 +37,7 @@ function readProviderOptions(ctx: OperationContext, itemIndex: number): IDataObj
 
 /** A value set by an expression must still be one the field offers for this model. */
 function optionProblem(ctx: OperationContext, values: IDataObject, modelName: string): FieldProblem | undefined {
-	for (const field of [...ctx.fields.modelFields, ...ctx.fields.callbackFields]) {
+	for (const field of providerFields(ctx)) {
 		if (field.type !== 'options' && field.type !== 'multiOptions') continue;
 		if (values[field.name] === undefined) continue;
 		const allowed = (field.options ?? []).map((o) => ('value' in o ? o.value : undefined));
