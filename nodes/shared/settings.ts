@@ -19,11 +19,21 @@ function positive(value: unknown, fallback: number): number {
 	return Number.isFinite(number) && number > 0 ? number : fallback;
 }
 
+/**
+ * n8n registers a usable-as-tool node a second time as `<type>Tool`, and runs that copy when an
+ * AI Agent calls it. An agent only reads json (binary is dropped), so there the output defaults
+ * to URLs; an explicit Output Images As still wins.
+ */
+export function runsAsAgentTool(fn: IExecuteFunctions): boolean {
+	return fn.getNode().type.endsWith('Tool');
+}
+
 export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSettings {
 	const options = fn.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const poll = Number(options.pollIntervalSeconds ?? 0);
+	const output = options.output ?? (runsAsAgentTool(fn) ? 'url' : 'binary');
 	return {
-		output: options.output === 'url' ? 'url' : 'binary',
+		output: output === 'url' ? 'url' : 'binary',
 		binaryPropertyName: String(options.binaryPropertyName ?? 'data').trim() || 'data',
 		fixedPollIntervalMs: Number.isFinite(poll) && poll > 0 ? poll * 1000 : undefined,
 		maxWaitMs: positive(options.maxWaitSeconds, 900) * 1000,

@@ -231,6 +231,41 @@ function maxVersion(version) {
 }
 
 /**
+ * The `<name>Tool` twin n8n registers for a node with `usableAsTool` (n8n 2.41, cli
+ * tool-generation/ai-tools): the usableAsTool replacements applied, no main input, one ai_tool
+ * output, and a Tool Description pair (Set Automatically / Set Manually, whose default is the
+ * node's description). The same execute() runs when an agent calls the tool.
+ */
+function asAgentTool(instance) {
+	const base = deepClone(instance.description);
+	const replacements = typeof base.usableAsTool === 'object' ? base.usableAsTool.replacements || {} : {};
+	const description = { ...base, ...replacements };
+	delete description.usableAsTool;
+	description.name += 'Tool';
+	description.displayName += ' Tool';
+	description.inputs = [];
+	description.outputs = ['ai_tool'];
+	description.properties = [
+		{
+			displayName: 'Tool Description',
+			name: 'descriptionType',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{ name: 'Set Automatically', value: 'auto' },
+				{ name: 'Set Manually', value: 'manual' },
+			],
+			default: 'auto',
+		},
+		{ displayName: 'Description', name: 'toolDescription', type: 'string', default: description.description, required: true, displayOptions: { show: { descriptionType: ['manual'] } } },
+		...description.properties,
+	];
+	const tool = Object.create(Object.getPrototypeOf(instance));
+	Object.assign(tool, instance, { description });
+	return tool;
+}
+
+/**
  * Load an n8n community package from its compiled files: package.json
  * `n8n.nodes` / `n8n.credentials` (paths relative to rootDir, usually dist/...).
  */
@@ -270,6 +305,10 @@ function loadPackage(rootDir = REPO_ROOT, { reload = false } = {}) {
 			const fullName = `${packageName}.${description.name}`;
 			nodeTypesByName[fullName] = instance;
 			knownNodes[fullName] = { className, sourcePath: file };
+			if (description.usableAsTool) {
+				nodeTypesByName[`${fullName}Tool`] = asAgentTool(instance);
+				knownNodes[`${fullName}Tool`] = { className, sourcePath: file };
+			}
 		}
 	}
 
