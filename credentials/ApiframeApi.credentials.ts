@@ -9,7 +9,16 @@ export class ApiframeApi implements ICredentialType {
 
 	documentationUrl = 'https://docs-v2.apiframe.ai/docs/getting-started/authentication';
 
+	/** Where a user creates a key; shown as a link at the top of the form. */
+	static readonly keyPageUrl = 'https://console.apiframe.ai';
+
 	properties: INodeProperties[] = [
+		{
+			displayName: `Get your API key from <a href="${ApiframeApi.keyPageUrl}" target="_blank">${ApiframeApi.keyPageUrl.replace('https://', '')}</a>`,
+			name: 'keyPageNotice',
+			type: 'notice',
+			default: '',
+		},
 		{
 			displayName: 'API Key',
 			name: 'apiKey',
@@ -17,7 +26,7 @@ export class ApiframeApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'Your Apiframe v2 key (it starts with afk_)',
+			description: 'An Apiframe v2 key (it starts with afk_)',
 		},
 		{
 			displayName: 'Base URL',

@@ -9,7 +9,16 @@ export class EvoLinkApi implements ICredentialType {
 
 	documentationUrl = 'https://docs.evolink.ai/en/quickstart';
 
+	/** Where a user creates a key; shown as a link at the top of the form. */
+	static readonly keyPageUrl = 'https://evolink.ai/dashboard/keys';
+
 	properties: INodeProperties[] = [
+		{
+			displayName: `Get your API key from <a href="${EvoLinkApi.keyPageUrl}" target="_blank">${EvoLinkApi.keyPageUrl.replace('https://', '')}</a>`,
+			name: 'keyPageNotice',
+			type: 'notice',
+			default: '',
+		},
 		{
 			displayName: 'API Key',
 			name: 'apiKey',

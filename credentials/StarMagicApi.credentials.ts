@@ -9,7 +9,16 @@ export class StarMagicApi implements ICredentialType {
 
 	documentationUrl = 'https://starmagic.ai/en/docs/model-api/image-series/gpt-image-1.5/gpt-image-1.5-image-generation';
 
+	/** Where a user creates a key; shown as a link at the top of the form. */
+	static readonly keyPageUrl = 'https://starmagic.ai/app/api-keys';
+
 	properties: INodeProperties[] = [
+		{
+			displayName: `Get your API key from <a href="${StarMagicApi.keyPageUrl}" target="_blank">${StarMagicApi.keyPageUrl.replace('https://', '')}</a>`,
+			name: 'keyPageNotice',
+			type: 'notice',
+			default: '',
+		},
 		{
 			displayName: 'API Key',
 			name: 'apiKey',
@@ -17,7 +26,7 @@ export class StarMagicApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'Create a key at https://starmagic.ai/app/api-keys',
+			description: 'Create a key on StarMagic\'s API keys page',
 		},
 		{
 			displayName: 'Base URL',

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { SUBMIT_OPERATIONS } from '../shared/descriptions/common';
+import { promptLengthHint, SUBMIT_OPERATIONS } from '../shared/descriptions/common';
 import type { ProviderFields } from '../shared/descriptions/common';
 import { APIFRAME_MODELS } from './Apiframe.adapter';
 
@@ -110,8 +110,9 @@ export const apiframeFields: ProviderFields = {
 			name: 'callbackUrl',
 			type: 'string',
 			default: '',
+			required: true,
 			placeholder: 'e.g. https://n8n.example.com/webhook/apiframe',
-			description: 'URL Apiframe calls with the job\'s events, signed with your API key',
+			description: 'The Production URL of a GPT Image Trigger node, or any endpoint; Apiframe posts the job\'s events there, signed with your API key',
 		},
 		{
 			displayName: 'Webhook Events',
@@ -128,4 +129,5 @@ export const apiframeFields: ProviderFields = {
 	],
 	taskIdPlaceholder: 'e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890',
 	imageCountHint: 'Apiframe makes up to 10 images in one job, billed per image',
+	promptHint: promptLengthHint(APIFRAME_MODELS),
 };

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { imageNodeProperties } from '../shared/descriptions/common';
+import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
 import { apiframeAdapter } from './Apiframe.adapter';
 import { apiframeFields } from './Apiframe.descriptions';
@@ -15,12 +15,12 @@ export class Apiframe implements INodeType {
 		icon: { light: 'file:../../icons/apiframe.svg', dark: 'file:../../icons/apiframe.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: IMAGE_NODE_SUBTITLE,
 		description: 'Generate and edit images with OpenAI GPT Image models through Apiframe',
 		defaults: { name: 'Apiframe' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		usableAsTool: agentTool('Apiframe'),
 		credentials: [{ name: 'apiframeApi', required: true }],
 		properties: imageNodeProperties(fields),
 	};

@@ -1,6 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { SUBMIT_OPERATIONS } from '../shared/descriptions/common';
+import { promptLengthHint, SUBMIT_OPERATIONS } from '../shared/descriptions/common';
 import type { ProviderFields } from '../shared/descriptions/common';
 import type { ModelInfo } from '../shared/types';
 
@@ -98,11 +98,12 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 				default: '',
 				required: true,
 				placeholder: 'e.g. https://n8n.example.com/webhook/gpt-image',
-				description: 'The Production URL of a GPT Image Trigger node (or any HTTPS endpoint): the provider posts the finished task there',
+				description: 'The Production URL of a GPT Image Trigger node, or any HTTPS endpoint; the provider posts the finished task there',
 				hint: 'Public HTTPS only (no private or local addresses), at most 2,048 characters',
 			},
 		],
 		taskIdPlaceholder: 'e.g. task-unified-1757156493-imcg5zqt',
-		imageCountHint: 'gpt-image-1.5 makes one image per task, so N images are N tasks, each billed; other models make up to 10 per task',
+		imageCountHint: 'gpt-image-1.5 makes one image per task, so each image is a separately billed task',
+		promptHint: promptLengthHint(models),
 	};
 }

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { imageNodeProperties } from '../shared/descriptions/common';
+import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
 import { EVOLINK_MODELS, evoLinkAdapter } from './EvoLink.adapter';
 import { unifiedTaskFields } from './EvoLink.descriptions';
@@ -15,12 +15,12 @@ export class EvoLink implements INodeType {
 		icon: { light: 'file:../../icons/evolink.svg', dark: 'file:../../icons/evolink.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: IMAGE_NODE_SUBTITLE,
 		description: 'Generate and edit images with OpenAI GPT Image models through EvoLink',
 		defaults: { name: 'EvoLink' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		usableAsTool: agentTool('EvoLink'),
 		credentials: [{ name: 'evoLinkApi', required: true }],
 		properties: imageNodeProperties(fields),
 	};

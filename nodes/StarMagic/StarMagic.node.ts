@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { imageNodeProperties } from '../shared/descriptions/common';
+import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
 import { unifiedTaskFields } from '../EvoLink/EvoLink.descriptions';
 import { STARMAGIC_MODELS, starMagicAdapter } from './StarMagic.adapter';
@@ -15,12 +15,12 @@ export class StarMagic implements INodeType {
 		icon: { light: 'file:../../icons/starmagic.svg', dark: 'file:../../icons/starmagic.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: IMAGE_NODE_SUBTITLE,
 		description: 'Generate and edit images with OpenAI GPT Image models through StarMagic',
 		defaults: { name: 'StarMagic' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		usableAsTool: agentTool('StarMagic'),
 		credentials: [{ name: 'starMagicApi', required: true }],
 		properties: imageNodeProperties(fields),
 	};

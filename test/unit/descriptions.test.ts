@@ -1,4 +1,7 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { ICredentialType, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+
+import { GptImageTrigger } from '../../nodes/GptImageTrigger/GptImageTrigger.node';
+import { promptLengthHint } from '../../nodes/shared/descriptions/common';
 
 import { ApiframeApi } from '../../credentials/ApiframeApi.credentials';
 import { EvoLinkApi } from '../../credentials/EvoLinkApi.credentials';
@@ -17,7 +20,10 @@ describe('node descriptions', () => {
 	it.each(Object.entries(nodes))('%s has the resource, the three operations and its credential', (name, node) => {
 		const d = node.description;
 		expect(d.name).toBe(name);
-		expect(d.usableAsTool).toBe(true);
+		// As an AI Agent tool: a description written for the model, naming the provider and the URLs it gets back.
+		const tool = d.usableAsTool as { replacements: { description: string } };
+		expect(tool.replacements.description).toContain(d.displayName);
+		expect(tool.replacements.description).toMatch(/returns the image URLs/);
 		expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
 		const operation = d.properties.find((p) => p.name === 'operation')!;
 		expect(operation.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['generate', 'edit', 'waitForTask']);
@@ -82,5 +88,58 @@ describe('credentials', () => {
 		expect(cred.authenticate).toEqual({ type: 'generic', properties: { headers } });
 		expect(cred.test?.request.url).toBe(testPath);
 		expect(cred.icon).toEqual(expect.objectContaining({ light: expect.stringMatching(/\.svg$/), dark: expect.stringMatching(/\.dark\.svg$/) }));
+	});
+});
+
+describe('UI text', () => {
+	/** Every property, nested collection options included. */
+	function allProperties(properties: INodeProperties[]): INodeProperties[] {
+		return properties.flatMap((p) => [p, ...allProperties(((p.options ?? []) as INodeProperties[]).filter((o) => 'type' in o && 'displayName' in o))]);
+	}
+	const described: Array<[string, INodeTypeDescription | ICredentialType]> = [
+		...Object.entries(nodes).map(([name, node]): [string, INodeTypeDescription] => [name, node.description]),
+		['gptImageTrigger', new GptImageTrigger().description],
+		['starMagicApi', new StarMagicApi()],
+		['evoLinkApi', new EvoLinkApi()],
+		['apiframeApi', new ApiframeApi()],
+	];
+
+	it.each(described)('%s: hints and descriptions are sentence case, one sentence without a period, several with one', (_name, d) => {
+		const texts: string[] = [];
+		for (const p of allProperties(d.properties)) {
+			if (p.type === 'notice') continue;
+			for (const text of [p.description, p.hint]) if (text) texts.push(text);
+			for (const o of p.options ?? []) if ('description' in o && typeof o.description === 'string') texts.push(o.description);
+		}
+		expect(texts.length).toBeGreaterThanOrEqual(2);
+		for (const text of texts) {
+			// Starts with a capital, a digit, or a lower-case identifier such as gpt-image-1.5 or taskId.
+			expect({ text, ok: /^([A-Z0-9]|[a-z]+[-A-Z0-9])/.test(text) }).toEqual({ text, ok: true });
+			const sentences = text.split(/(?<=[.!?])\s+(?=[A-Z])/).length;
+			expect({ text, ok: sentences > 1 ? /[.!?)]$/.test(text) : !/\.$/.test(text) }).toEqual({ text, ok: true });
+		}
+	});
+
+	it('names operations and the model in the canvas subtitle', () => {
+		const subtitle = nodes.evoLink.description.subtitle!;
+		expect(subtitle).toContain('"waitForTask":"Wait for Task"');
+		expect(subtitle).toContain('$parameter["model"]');
+	});
+
+	it('states the prompt limits from the models', () => {
+		expect(promptLengthHint([{ value: 'gpt-image-1.5', promptMaxLength: 2000 }, { value: 'gpt-image-1', promptMaxLength: 2000 }, { value: 'gpt-image-2', promptMaxLength: 32000 }])).toBe(
+			'Up to 2,000 characters (gpt-image-2: 32,000)',
+		);
+		expect(shownFor(nodes.apiframe.description.properties, 'prompt')[0].hint).toBe('Up to 2,000 characters');
+	});
+
+	it.each([
+		[new StarMagicApi(), 'https://starmagic.ai/app/api-keys'],
+		[new EvoLinkApi(), 'https://evolink.ai/dashboard/keys'],
+		[new ApiframeApi(), 'https://console.apiframe.ai'],
+	])('%#: the credential form opens with a link to the provider\'s key page', (cred, url) => {
+		const notice = cred.properties[0];
+		expect(notice.type).toBe('notice');
+		expect(notice.displayName).toContain(`<a href="${url}" target="_blank">`);
 	});
 });

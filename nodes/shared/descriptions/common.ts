@@ -1,4 +1,4 @@
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions, UsableAsToolDescription } from 'n8n-workflow';
 
 import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../validation';
 
@@ -14,6 +14,17 @@ export interface ProviderFields {
 	taskIdPlaceholder: string;
 	/** Said under Number of Images: how the provider bills several images. */
 	imageCountHint: string;
+	/** Said under Prompt: the prompt length limits of the provider's models. */
+	promptHint: string;
+}
+
+/** "Up to 2,000 characters (gpt-image-2: 32,000)", from the models' limits; the common limit first. */
+export function promptLengthHint(models: Array<{ value: string; promptMaxLength: number }>): string {
+	const count = (limit: number) => models.filter((m) => m.promptMaxLength === limit).length;
+	const limits = [...new Set(models.map((m) => m.promptMaxLength))].sort((a, b) => count(b) - count(a) || a - b);
+	const chars = (n: number) => n.toLocaleString('en-US');
+	const others = limits.slice(1).map((limit) => `${models.filter((m) => m.promptMaxLength === limit).map((m) => m.value).join(', ')}: ${chars(limit)}`);
+	return `Up to ${chars(limits[0])} characters${others.length ? ` (${others.join('; ')})` : ''}`;
 }
 
 export const SUBMIT_OPERATIONS = ['generate', 'edit'];
@@ -51,15 +62,6 @@ function resourceAndOperation(): INodeProperties[] {
 function promptAndModel(fields: ProviderFields): INodeProperties[] {
 	return [
 		{
-			displayName: 'Model',
-			name: 'model',
-			type: 'options',
-			options: fields.models,
-			// Every provider offers gpt-image-1.5, the default everywhere.
-			default: 'gpt-image-1.5',
-			displayOptions: onOperations(...SUBMIT_OPERATIONS),
-		},
-		{
 			displayName: 'Prompt',
 			name: 'prompt',
 			type: 'string',
@@ -67,7 +69,18 @@ function promptAndModel(fields: ProviderFields): INodeProperties[] {
 			default: '',
 			required: true,
 			placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
-			hint: 'gpt-image-1.5 and gpt-image-1 take up to 2,000 characters; gpt-image-2 up to 32,000 where the provider allows it',
+			description: 'What the image should show, or for Edit what to change',
+			hint: fields.promptHint,
+			displayOptions: onOperations(...SUBMIT_OPERATIONS),
+		},
+		{
+			displayName: 'Model',
+			name: 'model',
+			type: 'options',
+			options: fields.models,
+			// Every provider offers gpt-image-1.5, the default everywhere.
+			default: 'gpt-image-1.5',
+			description: 'The GPT Image model; the fields below change with it',
 			displayOptions: onOperations(...SUBMIT_OPERATIONS),
 		},
 	];
@@ -82,16 +95,17 @@ function inputImages(fields: ProviderFields): INodeProperties[] {
 			typeOptions: { rows: 2 },
 			default: '',
 			placeholder: 'e.g. https://example.com/photo.png',
-			description: `Public links to the images to edit, separated by commas or new lines (or an expression that returns a list). URLs and binary fields together: 1-${MAX_INPUT_IMAGES} images.`,
+			description: 'Public links to the images to edit, separated by commas or new lines, or an expression that returns a list',
+			hint: `Together with Input Binary Fields: 1-${MAX_INPUT_IMAGES} images`,
 			displayOptions: onOperations('edit'),
 		},
 		{
-			displayName: 'Binary Fields',
+			displayName: 'Input Binary Fields',
 			name: 'binaryFields',
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. data, photo2',
-			description: 'Names of binary fields of the input item that hold images to edit, separated by commas. They are uploaded to the provider first.',
+			description: 'Binary fields of the input item that hold images to edit, separated by commas; they are uploaded to the provider first',
 			hint: 'The name of the field (like data), not the file itself',
 			displayOptions: onOperations('edit'),
 		},
@@ -105,7 +119,7 @@ function inputImages(fields: ProviderFields): INodeProperties[] {
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. https://example.com/mask.png',
-				description: 'PNG with an alpha channel, the same size as the first image: transparent pixels are the part to change',
+				description: 'A PNG with an alpha channel, the same size as the first image; its transparent pixels mark the part to change',
 				displayOptions: { show },
 			},
 			{
@@ -114,7 +128,7 @@ function inputImages(fields: ProviderFields): INodeProperties[] {
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. mask',
-				description: 'Name of a binary field holding the mask PNG, as an alternative to Mask URL',
+				description: 'A binary field of the input item holding the mask PNG, instead of Mask URL',
 				displayOptions: { show },
 			},
 		);
@@ -154,7 +168,7 @@ function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 			default: '',
 			required: true,
 			placeholder: fields.taskIdPlaceholder,
-			description: 'The taskId returned by Generate or Edit (Completion: Return Task IDs or Callback), or sent to a callback URL',
+			description: 'The taskId that Generate or Edit returned (Completion: Return Task IDs or Callback to a Trigger), or that a callback carried',
 			displayOptions: onOperations('waitForTask'),
 		},
 	];
@@ -167,12 +181,12 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 
 /** Where images go; the trigger adds how further images of one task are named. */
 export function binaryPropertyOption(description: string): INodeProperties {
-	return { displayName: 'Binary Property', name: 'binaryPropertyName', type: 'string', default: 'data', description };
+	return { displayName: 'Put Output Images in Field', name: 'binaryPropertyName', type: 'string', default: 'data', placeholder: 'e.g. data', description };
 }
 
 function imageOptions(): INodeProperties {
 	return optionsCollection([
-		binaryPropertyOption('Name of the binary field each image is put in'),
+		binaryPropertyOption('The binary field each image goes into (one item per image)'),
 		{
 			displayName: 'Download Timeout (Seconds)',
 			name: 'downloadTimeoutSeconds',
@@ -187,7 +201,7 @@ function imageOptions(): INodeProperties {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 100 },
 			default: 50,
-			description: 'How many tasks of this node run at the same time across all items. Lower it if the provider answers 429 (rate limit).',
+			description: 'How many tasks of this node run at the same time across all items; lower it if the provider answers 429 (rate limit)',
 		},
 		{
 			displayName: 'Max Download Size (MB)',
@@ -206,14 +220,15 @@ function imageOptions(): INodeProperties {
 			description: 'How long to wait for a task before failing with its task ID (it may still finish; use Wait for Task later)',
 		},
 		{
-			displayName: 'Output',
+			displayName: 'Output Images As',
 			name: 'output',
 			type: 'options',
 			options: [
-				{ name: 'Binary Images', value: 'binary', description: 'Download each image into a binary field' },
+				{ name: 'Binary Files', value: 'binary', description: 'Download each image into a binary field' },
 				{ name: 'URLs Only', value: 'url', description: 'Return the provider\'s image URLs (they expire after about 24 hours)' },
 			],
 			default: 'binary',
+			description: 'As an AI Agent tool the node returns URLs unless this is set, since an agent cannot read binary files',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
@@ -221,7 +236,7 @@ function imageOptions(): INodeProperties {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: 0,
-			description: 'Seconds between status checks of a task. 0 picks the interval from the provider\'s progress and estimate (at most one check per second).',
+			description: 'Seconds between status checks of a task; 0 picks the interval from the provider\'s progress and estimate (at most one check per second)',
 		},
 		{
 			displayName: 'Request Timeout (Seconds)',
@@ -244,4 +259,21 @@ export function imageNodeProperties(fields: ProviderFields): INodeProperties[] {
 		...countAndWaiting(fields),
 		imageOptions(),
 	];
+}
+
+const OPERATION_TITLES = '{"generate":"Generate","edit":"Edit","waitForTask":"Wait for Task"}';
+
+/** Under the node on the canvas: "Generate: gpt-image-1.5", or "Wait for Task" alone. */
+export const IMAGE_NODE_SUBTITLE = `={{${OPERATION_TITLES}[$parameter["operation"]] + ($parameter["operation"] === "waitForTask" ? "" : ": " + $parameter["model"])}}`;
+
+/**
+ * The node as an AI Agent tool. The replaced description is the default text of the tool's
+ * Description when the user sets it manually (Set Automatically reads the operation's action).
+ */
+export function agentTool(provider: string): UsableAsToolDescription {
+	return {
+		replacements: {
+			description: `Creates an image with OpenAI GPT Image (through ${provider}) from a text prompt, or edits images given as public URLs, and returns the image URLs (valid for about 24 hours)`,
+		},
+	};
 }
