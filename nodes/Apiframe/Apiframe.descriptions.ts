@@ -129,5 +129,6 @@ export const apiframeFields: ProviderFields = {
 	],
 	taskIdPlaceholder: 'e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890',
 	imageCountHint: 'Apiframe makes up to 10 images in one job, billed per image',
+	oneImagePerTaskModels: APIFRAME_MODELS.filter((m) => m.maxImagesPerTask === 1).map((m) => m.value),
 	promptHint: promptLengthHint(APIFRAME_MODELS),
 };

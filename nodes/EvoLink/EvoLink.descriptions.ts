@@ -103,7 +103,8 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 			},
 		],
 		taskIdPlaceholder: 'e.g. task-unified-1757156493-imcg5zqt',
-		imageCountHint: 'gpt-image-1.5 makes one image per task, so each image is a separately billed task',
+		imageCountHint: `Up to ${Math.max(...models.map((m) => m.maxImagesPerTask))} images in one task`,
+		oneImagePerTaskModels: models.filter((m) => m.maxImagesPerTask === 1).map((m) => m.value),
 		promptHint: promptLengthHint(models),
 	};
 }

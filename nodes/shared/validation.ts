@@ -65,7 +65,7 @@ export function checkImageCount(count: number): FieldProblem | undefined {
 export function checkImageUrl(value: string, field: string, extensions: string[]): FieldProblem | undefined {
 	const url = parseHttpUrl(value);
 	if (!url) {
-		return { field, message: `"${value.slice(0, 80)}" is not an http(s) URL`, fix: 'Give a public http:// or https:// link to the image, or use Binary Fields for files from earlier nodes' };
+		return { field, message: `"${value.slice(0, 80)}" is not an http(s) URL`, fix: 'Give a public http:// or https:// link to the image, or use Input Binary Fields for files from earlier nodes' };
 	}
 	if (value.length > MAX_URL_LENGTH) {
 		return { field, message: `a URL is ${value.length} characters long`, fix: `Use URLs of at most ${MAX_URL_LENGTH} characters` };

@@ -81,7 +81,7 @@ describe('masks (gpt-image-2 on StarMagic/EvoLink)', () => {
 describe('StarMagic binary input', () => {
 	it('fails before any request and says to use URLs', async () => {
 		const result = await runImage(fakes, 'starMagic', { operation: 'edit', prompt: 'x', binaryFields: 'data' }, { items: [{ json: {}, binary: { data: photo() } }] });
-		expect(result.error?.message).toMatch(/^Binary Fields: StarMagic has no file upload/);
+		expect(result.error?.message).toMatch(/^Input Binary Fields: StarMagic has no file upload/);
 		expect(result.error?.description).toMatch(/Image URLs/);
 		expect(fakes.starMagic.requests).toHaveLength(0);
 	});

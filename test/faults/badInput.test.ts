@@ -54,10 +54,10 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 	['svg on StarMagic', 'starMagic', edit({ imageUrls: 'https://images.example.com/logo.svg' }), /^Image URLs: "logo.svg" is a .svg file/],
 	['image URL over 2048 characters', 'apiframe', edit({ imageUrls: `https://images.example.com/${'x'.repeat(2100)}.png` }), /^Image URLs: a URL is \d+ characters long/],
 	// Binary inputs
-	['missing binary field', 'evoLink', edit({ binaryFields: 'photo' }), /^Binary Fields: the input item has no binary field "photo"/],
-	['binary on StarMagic', 'starMagic', edit({ binaryFields: 'data' }), /^Binary Fields: StarMagic has no file upload/, withBinary({ data: png })],
-	['PDF binary', 'evoLink', edit({ binaryFields: 'data' }), /^Binary Fields: "data" is application\/pdf/, withBinary({ data: { buffer: Buffer.from('%PDF-1.4'), mimeType: 'application/pdf', fileName: 'a.pdf' } })],
-	['binary over Apiframe\'s 25 MB', 'apiframe', edit({ binaryFields: 'data' }), /^Binary Fields: "data" is 26 MB/, withBinary({ data: { buffer: Buffer.alloc(26 * 1048576), mimeType: 'image/png', fileName: 'big.png' } })],
+	['missing binary field', 'evoLink', edit({ binaryFields: 'photo' }), /^Input Binary Fields: the input item has no binary field "photo"/],
+	['binary on StarMagic', 'starMagic', edit({ binaryFields: 'data' }), /^Input Binary Fields: StarMagic has no file upload/, withBinary({ data: png })],
+	['PDF binary', 'evoLink', edit({ binaryFields: 'data' }), /^Input Binary Fields: "data" is application\/pdf/, withBinary({ data: { buffer: Buffer.from('%PDF-1.4'), mimeType: 'application/pdf', fileName: 'a.pdf' } })],
+	['binary over Apiframe\'s 25 MB', 'apiframe', edit({ binaryFields: 'data' }), /^Input Binary Fields: "data" is 26 MB/, withBinary({ data: { buffer: Buffer.alloc(26 * 1048576), mimeType: 'image/png', fileName: 'big.png' } })],
 	// Masks
 	['JPEG mask URL', 'evoLink', edit({ model: 'gpt-image-2', maskUrl: 'https://images.example.com/m.jpg' }), /^Mask URL: "m.jpg" is a .jpg file/],
 	['JPEG mask binary', 'evoLink', edit({ model: 'gpt-image-2', maskBinaryField: 'mask' }), /^Mask Binary Field: "mask" is image\/jpeg/, withBinary({ mask: { buffer: Buffer.from([0xff, 0xd8, 0xff]), mimeType: 'image/jpeg', fileName: 'm.jpg' } })],

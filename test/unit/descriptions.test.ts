@@ -126,6 +126,16 @@ describe('UI text', () => {
 		expect(subtitle).toContain('$parameter["model"]');
 	});
 
+	it('gives Number of Images the hint of the model chosen', () => {
+		const hints = (node: { description: { properties: INodeProperties[] } }) =>
+			Object.fromEntries(shownFor(node.description.properties, 'numberOfImages').map((p) => [String(p.displayOptions?.show?.model ?? 'any'), p.hint]));
+		expect(hints(nodes.evoLink)).toEqual({
+			'gpt-image-1.5': 'gpt-image-1.5 makes one image per task, so each image is a separately billed task',
+			'gpt-image-1,gpt-image-2': 'Up to 10 images in one task',
+		});
+		expect(hints(nodes.apiframe)).toEqual({ any: 'Apiframe makes up to 10 images in one job, billed per image' });
+	});
+
 	it('states the prompt limits from the models', () => {
 		expect(promptLengthHint([{ value: 'gpt-image-1.5', promptMaxLength: 2000 }, { value: 'gpt-image-1', promptMaxLength: 2000 }, { value: 'gpt-image-2', promptMaxLength: 32000 }])).toBe(
 			'Up to 2,000 characters (gpt-image-2: 32,000)',

@@ -12,8 +12,10 @@ export interface ProviderFields {
 	/** Callback URL and its settings, shown for Completion = Callback (the name callbackUrl is read by the operation). */
 	callbackFields: INodeProperties[];
 	taskIdPlaceholder: string;
-	/** Said under Number of Images: how the provider bills several images. */
+	/** Said under Number of Images: how the provider makes and bills several images. */
 	imageCountHint: string;
+	/** Models that make one image per task (N images = N billed tasks); their own hint says so. */
+	oneImagePerTaskModels: string[];
 	/** Said under Prompt: the prompt length limits of the provider's models. */
 	promptHint: string;
 }
@@ -136,17 +138,28 @@ function inputImages(fields: ProviderFields): INodeProperties[] {
 	return properties;
 }
 
+/** One Number of Images per billing rule (same name, shown by model), so its hint fits the model chosen. */
+function numberOfImages(fields: ProviderFields): INodeProperties[] {
+	const field = (hint: string, show: Record<string, string[]>): INodeProperties => ({
+		displayName: 'Number of Images',
+		name: 'numberOfImages',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_IMAGES_PER_ITEM },
+		default: 1,
+		hint,
+		displayOptions: { show: { operation: SUBMIT_OPERATIONS, ...show } },
+	});
+	const single = fields.oneImagePerTaskModels;
+	const batch = fields.models.map((m) => String(m.value)).filter((model) => !single.includes(model));
+	return [
+		...single.map((model) => field(`${model} makes one image per task, so each image is a separately billed task`, { model: [model] })),
+		...(batch.length > 0 ? [field(fields.imageCountHint, single.length > 0 ? { model: batch } : {})] : []),
+	];
+}
+
 function countAndWaiting(fields: ProviderFields): INodeProperties[] {
 	return [
-		{
-			displayName: 'Number of Images',
-			name: 'numberOfImages',
-			type: 'number',
-			typeOptions: { minValue: 1, maxValue: MAX_IMAGES_PER_ITEM },
-			default: 1,
-			hint: fields.imageCountHint,
-			displayOptions: onOperations(...SUBMIT_OPERATIONS),
-		},
+		...numberOfImages(fields),
 		{
 			displayName: 'Completion',
 			name: 'completion',

@@ -138,7 +138,7 @@ function makeSubmitOperation(operation: 'generate' | 'edit'): Operation {
 		let binaries: InputBinary[] = [];
 		let maskBinary: InputBinary | undefined;
 		if (operation === 'edit') {
-			binaries = await readBinaries(ctx, itemIndex, splitList(fn.getNodeParameter('binaryFields', itemIndex, ''), false), 'Binary Fields');
+			binaries = await readBinaries(ctx, itemIndex, splitList(fn.getNodeParameter('binaryFields', itemIndex, ''), false), 'Input Binary Fields');
 			const maskUrl = String(fn.getNodeParameter('maskUrl', itemIndex, '') ?? '').trim();
 			const maskField = String(fn.getNodeParameter('maskBinaryField', itemIndex, '') ?? '').trim();
 			if (maskUrl !== '') request.maskUrl = maskUrl;
