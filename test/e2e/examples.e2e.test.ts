@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { startFakeProvider } from '../fakes';
+import { startAllFakes } from '../fakes';
 import type { FakeProvider } from '../fakes';
-import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8n, stopwatch, tempUserFolder } from './n8nHost';
+import { freePort, importCredentials, importExamples, installTarball, n8nCli, n8nEnv, packProject, setupOwner, startN8n, stopwatch, tempUserFolder } from './n8nHost';
 import type { N8nServer } from './n8nHost';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
@@ -63,43 +63,19 @@ function workflowFile(name: string): Record<string, unknown> {
 
 beforeAll(async () => {
 	user = tempUserFolder();
-	const [starMagic, evoLink, apiframe] = await Promise.all([
-		startFakeProvider('starmagic', { taskDurationMs: 800 }),
-		startFakeProvider('evolink', { taskDurationMs: 800 }),
-		startFakeProvider('apiframe', { taskDurationMs: 800 }),
-	]);
-	fakes = { starMagic, evoLink, apiframe };
+	fakes = await startAllFakes({ taskDurationMs: 800 });
 	const tarball = await timed('pack', async () => await packProject(user));
 	await timed('install tarball', async () => await installTarball(user, tarball));
 	env = n8nEnv(user, await freePort(), await freePort());
 
-	// Credentials with the IDs the examples reference, pointing at the fakes.
-	const credentials = [
-		{ id: 'gptImgStarMagic', name: 'StarMagic account', type: 'starMagicApi', data: { apiKey: starMagic.apiKey, baseUrl: starMagic.baseUrl } },
-		{ id: 'gptImgEvoLink01', name: 'EvoLink account', type: 'evoLinkApi', data: { apiKey: evoLink.apiKey, baseUrl: evoLink.baseUrl, fileBaseUrl: evoLink.baseUrl } },
-		{ id: 'gptImgApiframe1', name: 'Apiframe account', type: 'apiframeApi', data: { apiKey: apiframe.apiKey, baseUrl: apiframe.baseUrl } },
-	];
-	fs.writeFileSync(path.join(user, 'credentials.json'), JSON.stringify(credentials));
-	await timed('import credentials', async () => await n8nCli(env, ['import:credentials', `--input=${path.join(user, 'credentials.json')}`]));
-
-	// The examples as a user imports them; only the public sample photo is pointed at the fake.
-	const workflowsDir = path.join(user, 'workflows');
-	fs.mkdirSync(workflowsDir);
-	for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
-		const text = fs.readFileSync(path.join(EXAMPLES, file), 'utf8').replace(/https:\/\/upload\.wikimedia\.org\/[^"]+\.png/, `${evoLink.baseUrl}/samples/photo.png`);
-		fs.writeFileSync(path.join(workflowsDir, file), text);
-	}
-	await timed('import workflows', async () => await n8nCli(env, ['import:workflow', '--separate', `--input=${workflowsDir}`]));
+	await timed('import credentials', async () => await importCredentials(env, fakes));
+	await timed('import workflows', async () => await importExamples(env, fakes.evoLink.baseUrl));
 	// The trigger's workflow is published (active) before n8n starts, so its webhook is registered.
 	await timed('publish trigger workflow', async () => await n8nCli(env, ['publish:workflow', '--id=gptImgCbReceive1']));
 	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 
 	// An owner account, so the REST API (node and credential types) can be read like the editor does.
-	const owner = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-Passw0rd-long' };
-	const setup = await fetch(`${server.base}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(owner) });
-	expect(setup.status).toBe(200);
-	cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
-	expect(cookie).toMatch(/^n8n-auth=/);
+	cookie = await setupOwner(server.base);
 });
 
 afterAll(async () => {

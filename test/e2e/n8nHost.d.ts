@@ -8,6 +8,12 @@ export declare function packProject(destination: string): Promise<string>;
 export declare function installTarball(userFolder: string, tarball: string): Promise<string>;
 export declare function n8nEnv(userFolder: string, port: number, brokerPort: number, extra?: Record<string, string>): NodeJS.ProcessEnv;
 export declare function n8nCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs?: number): Promise<{ stdout: string; stderr: string }>;
+/** Credentials with the examples' IDs, pointing at the given fake providers. */
+export declare function importCredentials(env: NodeJS.ProcessEnv, fakes: { starMagic?: { apiKey: string; baseUrl: string }; evoLink?: { apiKey: string; baseUrl: string }; apiframe?: { apiKey: string; baseUrl: string } }): Promise<void>;
+/** Every example workflow, the public sample photo pointed at `samplesBaseUrl`/samples/photo.png. */
+export declare function importExamples(env: NodeJS.ProcessEnv, samplesBaseUrl: string): Promise<void>;
+/** The owner account through the REST API; resolves to the `n8n-auth=...` cookie. */
+export declare function setupOwner(base: string): Promise<string>;
 export interface N8nServer {
 	pid: number;
 	base: string;

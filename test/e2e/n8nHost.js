@@ -157,6 +157,46 @@ async function startN8nProcess(args, env, logFile, readyUrl) {
 	};
 }
 
+/**
+ * Credentials with the IDs the examples reference, pointing at the fake providers
+ * (`{ starMagic, evoLink, apiframe }`, any subset), imported with the CLI.
+ */
+async function importCredentials(env, fakes) {
+	const all = [
+		['starMagic', { id: 'gptImgStarMagic', name: 'StarMagic account', type: 'starMagicApi' }, (f) => ({ apiKey: f.apiKey, baseUrl: f.baseUrl })],
+		['evoLink', { id: 'gptImgEvoLink01', name: 'EvoLink account', type: 'evoLinkApi' }, (f) => ({ apiKey: f.apiKey, baseUrl: f.baseUrl, fileBaseUrl: f.baseUrl })],
+		['apiframe', { id: 'gptImgApiframe1', name: 'Apiframe account', type: 'apiframeApi' }, (f) => ({ apiKey: f.apiKey, baseUrl: f.baseUrl })],
+	];
+	const credentials = all.filter(([key]) => fakes[key]).map(([key, credential, data]) => ({ ...credential, data: data(fakes[key]) }));
+	const file = path.join(env.N8N_USER_FOLDER, 'credentials.json');
+	fs.writeFileSync(file, JSON.stringify(credentials));
+	await n8nCli(env, ['import:credentials', `--input=${file}`]);
+}
+
+/**
+ * Every example workflow, imported as a user imports them; only the public sample photo is
+ * pointed at `samplesBaseUrl` (a fake provider's /samples/), so nothing leaves the machine.
+ */
+async function importExamples(env, samplesBaseUrl) {
+	const examples = path.join(REPO, 'examples');
+	const dir = path.join(env.N8N_USER_FOLDER, 'workflows');
+	fs.mkdirSync(dir, { recursive: true });
+	for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.json'))) {
+		const text = fs.readFileSync(path.join(examples, file), 'utf8').replace(/https:\/\/upload\.wikimedia\.org\/[^"]+\.png/, `${samplesBaseUrl}/samples/photo.png`);
+		fs.writeFileSync(path.join(dir, file), text);
+	}
+	await n8nCli(env, ['import:workflow', '--separate', `--input=${dir}`]);
+}
+
+/** Creates the owner account through the REST API, as the setup screen does; returns the auth cookie. */
+async function setupOwner(base) {
+	const owner = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'E2e-Passw0rd-long' };
+	const response = await fetch(`${base}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(owner) });
+	const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0];
+	if (response.status !== 200 || !cookie.startsWith('n8n-auth=')) throw new Error(`owner setup answered ${response.status} without an n8n-auth cookie`);
+	return cookie;
+}
+
 /** Named timings for the tests' closing report: `timed(name, work)` records how long work took. */
 function stopwatch() {
 	const timings = {};
@@ -175,4 +215,22 @@ function tempUserFolder() {
 	return fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-e2e-'));
 }
 
-module.exports = { HOST_DIR, NODE24, N8N_BIN, REPO, freePort, packProject, installTarball, n8nEnv, n8nCli, startN8n, startN8nProcess, stopwatch, tempUserFolder, run };
+module.exports = {
+	HOST_DIR,
+	NODE24,
+	N8N_BIN,
+	REPO,
+	freePort,
+	packProject,
+	installTarball,
+	n8nEnv,
+	n8nCli,
+	importCredentials,
+	importExamples,
+	setupOwner,
+	startN8n,
+	startN8nProcess,
+	stopwatch,
+	tempUserFolder,
+	run,
+};

@@ -170,3 +170,6 @@ export function pngBytes(width?: number, height?: number, variant?: number): Buf
 export const PROVIDER_KINDS: ProviderKind[];
 export const FAULT_ROUTES: FaultRoute[];
 export const FAULT_MODES: FaultMode[];
+
+/** One fake per provider, all with the same options, keyed like the nodes. */
+export declare function startAllFakes(options?: FakeProviderOptions): Promise<{ starMagic: FakeProvider; evoLink: FakeProvider; apiframe: FakeProvider }>;

@@ -23,4 +23,10 @@ async function startFakeProvider(kind, options = {}) {
 	return startServer(createProvider(), options);
 }
 
-module.exports = { startFakeProvider, pngBytes, signApiframeBody, PROVIDER_KINDS: Object.keys(PROVIDERS), FAULT_ROUTES, FAULT_MODES };
+/** One fake per provider, all with the same options, keyed like the nodes. */
+async function startAllFakes(options = {}) {
+	const [starMagic, evoLink, apiframe] = await Promise.all(['starmagic', 'evolink', 'apiframe'].map(async (kind) => await startFakeProvider(kind, options)));
+	return { starMagic, evoLink, apiframe };
+}
+
+module.exports = { startFakeProvider, startAllFakes, pngBytes, signApiframeBody, PROVIDER_KINDS: Object.keys(PROVIDERS), FAULT_ROUTES, FAULT_MODES };
