@@ -62,7 +62,6 @@ export async function searchNodePanel(page: Page, text: string): Promise<void> {
 	const bar = page.locator(byId('node-creator-search-bar'));
 	const input = (await bar.evaluate((element) => element.tagName)) === 'INPUT' ? bar : bar.locator('input');
 	await input.fill(text);
-	await page.waitForTimeout(300); // the panel debounces its search
 }
 
 export interface PanelItem {
@@ -73,9 +72,30 @@ export interface PanelItem {
 	iconLoaded: boolean;
 }
 
-export async function nodePanelItems(page: Page): Promise<PanelItem[]> {
+/**
+ * Polls `read` until it returns something equal (as JSON) to `expected`, or `timeoutMs` passes;
+ * returns the last reading for the test's own assertion (which then shows the difference).
+ * For the editor's re-renders after a click: wait for the state, never for a fixed time.
+ */
+export async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 10000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await read();
+		if (JSON.stringify(value) === JSON.stringify(expected) || Date.now() > deadline) return value;
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+/** The node rows of the panel once every name in `expected` is listed (the search is debounced). */
+export async function nodePanelItems(page: Page, expected: string[]): Promise<PanelItem[]> {
+	const names = page.locator(`${byId('node-creator')} ${byId('node-creator-item-name')}`);
+	const listed = async () => {
+		const shown = (await names.allTextContents()).map((text) => text.trim());
+		return expected.filter((name) => shown.includes(name));
+	};
+	const found = await eventually(listed, expected, 15000);
+	if (found.length !== expected.length) throw new Error(`node panel: only [${found.join(', ')}] of [${expected.join(', ')}] were listed`);
 	const items = page.locator(`${byId('node-creator')} ${byId('item-iterator-item')}[data-keyboard-nav-type="node"]`);
-	await items.first().waitFor();
 	// Icons load after the list renders: wait until every one has loaded or failed.
 	await items.evaluateAll(async (elements) => {
 		const images = elements.flatMap((element) => [...element.querySelectorAll('img')]);
