@@ -3,7 +3,7 @@
 # Skips the install when /usr/bin/chromium is already there.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
-	echo "chromium for ui: $(/usr/bin/chromium --version)"
+	echo "chromium for ui: $(/usr/bin/chromium --version 2>/dev/null)"
 	exit 0
 fi
 start=$(date +%s)
@@ -11,4 +11,4 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
-echo "chromium for ui: $(/usr/bin/chromium --version), installed in $(( $(date +%s) - start )) s"
+echo "chromium for ui: $(/usr/bin/chromium --version 2>/dev/null), installed in $(( $(date +%s) - start )) s"
