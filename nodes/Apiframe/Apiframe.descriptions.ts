@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { promptLengthHint, SUBMIT_OPERATIONS } from '../shared/descriptions/common';
+import { SUBMIT_OPERATIONS } from '../shared/descriptions/common';
 import type { ProviderFields } from '../shared/descriptions/common';
 import { APIFRAME_MODELS } from './Apiframe.adapter';
 
@@ -102,7 +102,7 @@ const modelFields: INodeProperties[] = [
 
 export const apiframeFields: ProviderFields = {
 	models: APIFRAME_MODELS.map((m) => ({ name: m.name, value: m.value, description: 'Up to 2,000 prompt characters, 10 images per job' })),
-	maskModels: [],
+	modelInfo: APIFRAME_MODELS,
 	modelFields,
 	callbackFields: [
 		{
@@ -129,6 +129,4 @@ export const apiframeFields: ProviderFields = {
 	],
 	taskIdPlaceholder: 'e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890',
 	imageCountHint: 'Apiframe makes up to 10 images in one job, billed per image',
-	oneImagePerTaskModels: APIFRAME_MODELS.filter((m) => m.maxImagesPerTask === 1).map((m) => m.value),
-	promptHint: promptLengthHint(APIFRAME_MODELS),
 };

@@ -1,6 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { promptLengthHint, SUBMIT_OPERATIONS } from '../shared/descriptions/common';
+import { SUBMIT_OPERATIONS } from '../shared/descriptions/common';
 import type { ProviderFields } from '../shared/descriptions/common';
 import type { ModelInfo } from '../shared/types';
 
@@ -88,7 +88,7 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 	];
 	return {
 		models: models.map((m) => ({ name: m.name, value: m.value, description: `Up to ${m.promptMaxLength.toLocaleString('en-US')} prompt characters, ${m.maxImagesPerTask === 1 ? 'one image per task' : `${m.maxImagesPerTask} images per task`}` })),
-		maskModels: models.filter((m) => m.supportsMask).map((m) => m.value),
+		modelInfo: models,
 		modelFields,
 		callbackFields: [
 			{
@@ -104,7 +104,5 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 		],
 		taskIdPlaceholder: 'e.g. task-unified-1757156493-imcg5zqt',
 		imageCountHint: `Up to ${Math.max(...models.map((m) => m.maxImagesPerTask))} images in one task`,
-		oneImagePerTaskModels: models.filter((m) => m.maxImagesPerTask === 1).map((m) => m.value),
-		promptHint: promptLengthHint(models),
 	};
 }

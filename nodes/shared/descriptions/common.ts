@@ -1,12 +1,14 @@
 import type { INodeProperties, INodePropertyOptions, UsableAsToolDescription } from 'n8n-workflow';
 
+import type { ModelInfo } from '../types';
 import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../validation';
 
 /** What a provider adds to the shared node description. */
 export interface ProviderFields {
+	/** The Model dropdown (each provider words the option descriptions itself). */
 	models: INodePropertyOptions[];
-	/** Models that accept a mask on Edit. */
-	maskModels: string[];
+	/** The same models' facts: mask support, images per task and prompt limits drive fields and hints. */
+	modelInfo: ModelInfo[];
 	/** Size, quality and model extras; each carries its own displayOptions by model. */
 	modelFields: INodeProperties[];
 	/** Callback URL and its settings, shown for Completion = Callback (the name callbackUrl is read by the operation). */
@@ -14,10 +16,6 @@ export interface ProviderFields {
 	taskIdPlaceholder: string;
 	/** Said under Number of Images: how the provider makes and bills several images. */
 	imageCountHint: string;
-	/** Models that make one image per task (N images = N billed tasks); their own hint says so. */
-	oneImagePerTaskModels: string[];
-	/** Said under Prompt: the prompt length limits of the provider's models. */
-	promptHint: string;
 }
 
 /** "Up to 2,000 characters (gpt-image-2: 32,000)", from the models' limits; the common limit first. */
@@ -72,7 +70,7 @@ function promptAndModel(fields: ProviderFields): INodeProperties[] {
 			required: true,
 			placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
 			description: 'What the image should show, or for Edit what to change',
-			hint: fields.promptHint,
+			hint: promptLengthHint(fields.modelInfo),
 			displayOptions: onOperations(...SUBMIT_OPERATIONS),
 		},
 		{
@@ -112,8 +110,9 @@ function inputImages(fields: ProviderFields): INodeProperties[] {
 			displayOptions: onOperations('edit'),
 		},
 	];
-	if (fields.maskModels.length > 0) {
-		const show = { operation: ['edit'], model: fields.maskModels };
+	const maskModels = fields.modelInfo.filter((m) => m.supportsMask).map((m) => m.value);
+	if (maskModels.length > 0) {
+		const show = { operation: ['edit'], model: maskModels };
 		properties.push(
 			{
 				displayName: 'Mask URL',
@@ -149,8 +148,8 @@ function numberOfImages(fields: ProviderFields): INodeProperties[] {
 		hint,
 		displayOptions: { show: { operation: SUBMIT_OPERATIONS, ...show } },
 	});
-	const single = fields.oneImagePerTaskModels;
-	const batch = fields.models.map((m) => String(m.value)).filter((model) => !single.includes(model));
+	const single = fields.modelInfo.filter((m) => m.maxImagesPerTask === 1).map((m) => m.value);
+	const batch = fields.modelInfo.filter((m) => m.maxImagesPerTask > 1).map((m) => m.value);
 	return [
 		...single.map((model) => field(`${model} makes one image per task, so each image is a separately billed task`, { model: [model] })),
 		...(batch.length > 0 ? [field(fields.imageCountHint, single.length > 0 ? { model: batch } : {})] : []),
