@@ -1,4 +1,10 @@
-import type { IAuthenticateGeneric, Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
 
 export class EvoLinkApi implements ICredentialType {
 	name = 'evoLinkApi';
@@ -40,7 +46,7 @@ export class EvoLinkApi implements ICredentialType {
 			name: 'fileBaseUrl',
 			type: 'string',
 			default: 'https://files-api.evolink.ai',
-			description: 'EvoLink\'s file host, used to upload binary input images for Edit',
+			description: "EvoLink's file host, used to upload binary input images for Edit",
 		},
 	];
 
@@ -50,6 +56,10 @@ export class EvoLinkApi implements ICredentialType {
 	};
 
 	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/credits', method: 'GET' },
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/v1/credits',
+			method: 'GET',
+		},
 	};
 }

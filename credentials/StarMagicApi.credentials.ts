@@ -1,4 +1,10 @@
-import type { IAuthenticateGeneric, Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
 
 export class StarMagicApi implements ICredentialType {
 	name = 'starMagicApi';
@@ -7,7 +13,8 @@ export class StarMagicApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/starmagic.svg', dark: 'file:../icons/starmagic.dark.svg' };
 
-	documentationUrl = 'https://starmagic.ai/en/docs/model-api/image-series/gpt-image-1.5/gpt-image-1.5-image-generation';
+	documentationUrl =
+		'https://starmagic.ai/en/docs/model-api/image-series/gpt-image-1.5/gpt-image-1.5-image-generation';
 
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://starmagic.ai/app/api-keys';
@@ -26,7 +33,7 @@ export class StarMagicApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'Create a key on StarMagic\'s API keys page',
+			description: "Create a key on StarMagic's API keys page",
 		},
 		{
 			displayName: 'Base URL',
@@ -42,8 +49,12 @@ export class StarMagicApi implements ICredentialType {
 		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
 	};
 
-	// ASSUMPTION (providers.md §2.1): StarMagic documents no key-check endpoint; EvoLink's is used.
+	// ASSUMPTION (docs/providers.md, "StarMagic"): StarMagic documents no key-check route; EvoLink's is used.
 	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/credits', method: 'GET' },
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/v1/credits',
+			method: 'GET',
+		},
 	};
 }

@@ -5,7 +5,10 @@
 import { SECRET } from './engine/setup';
 
 const written: string[] = [];
-const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+const originals = {
+	out: process.stdout.write.bind(process.stdout),
+	err: process.stderr.write.bind(process.stderr),
+};
 
 function capture(original: typeof process.stdout.write) {
 	return ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -20,7 +23,9 @@ beforeAll(() => {
 	for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
 		const original = console[method].bind(console);
 		console[method] = (...args: unknown[]) => {
-			written.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+			written.push(
+				args.map((a) => (typeof a === 'string' ? a : (JSON.stringify(a) ?? String(a)))).join(' '),
+			);
 			original(...args);
 		};
 	}

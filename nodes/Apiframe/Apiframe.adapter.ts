@@ -1,8 +1,23 @@
 import type { IDataObject } from 'n8n-workflow';
+import { createHash, createHmac, timingSafeEqual } from 'crypto';
 
+import { adviceFrom } from '../shared/errors';
 import { parseBody, ResponseShapeError } from '../shared/schema';
-import type { ModelInfo, ProviderAdapter, ProviderError, TaskSnapshot, TaskStatus } from '../shared/types';
-import { acceptedSchema, errorSchema, jobListSchema, jobSchema, resultSchema, uploadSchema } from './Apiframe.schemas';
+import type {
+	ModelInfo,
+	ProviderAdapter,
+	ProviderError,
+	TaskSnapshot,
+	TaskStatus,
+} from '../shared/types';
+import {
+	acceptedSchema,
+	errorSchema,
+	jobListSchema,
+	jobSchema,
+	resultSchema,
+	uploadSchema,
+} from './Apiframe.schemas';
 
 const STATUS: Record<string, TaskStatus> = {
 	QUEUED: 'queued',
@@ -15,7 +30,10 @@ const STATUS: Record<string, TaskStatus> = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Each model keeps its parameters in its own object. */
-const PARAMS_KEY: Record<string, string> = { 'gpt-image-1.5': 'gptImageParams', 'gpt-image-2': 'gptImage2Params' };
+const PARAMS_KEY: Record<string, string> = {
+	'gpt-image-1.5': 'gptImageParams',
+	'gpt-image-2': 'gptImage2Params',
+};
 
 /** Node parameter name -> Apiframe field inside the params object. */
 const PARAM_FIELDS: Record<string, string> = {
@@ -28,24 +46,49 @@ const PARAM_FIELDS: Record<string, string> = {
 	moderation: 'moderation',
 };
 
+/** Apiframe reports failures as text only (no codes): advice by what the text says. */
+const ADVICE: Array<[RegExp, string]> = [
+	[
+		/content.?policy|safety|moderation/i,
+		"The provider's safety filter blocked it: rephrase the prompt or use other input images",
+	],
+	[
+		/invalid|dimension|image.?processing/i,
+		'Check the size and the input images (type, size, reachable URL)',
+	],
+	[/credit|quota|insufficient/i, 'Top up your Apiframe balance, then run the item again'],
+	[/cancel/i, 'The job was cancelled at the provider'],
+	[
+		/timeout|unavailable|service|upstream|rate|no.?content|unknown|generation/i,
+		'A temporary provider problem: run the item again; failed jobs are refunded',
+	],
+];
+
 export const APIFRAME_MODELS: ModelInfo[] = [
-	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 10, supportsMask: false },
-	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 2000, maxImagesPerTask: 10, supportsMask: false },
+	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 10 },
+	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 2000, maxImagesPerTask: 10 },
 ];
 
 function imagesOf(result: unknown, status: TaskStatus): string[] {
 	if (status !== 'completed') return [];
 	const parsed = resultSchema.safeParse(result);
 	if (!parsed.success || parsed.data === null || parsed.data === undefined) {
-		throw new ResponseShapeError('job status', 'result', 'is neither an image URL nor {images: [...]} on a completed job');
+		throw new ResponseShapeError(
+			'job status',
+			'result',
+			'is neither an image URL nor {images: [...]} on a completed job',
+		);
 	}
 	const images = typeof parsed.data === 'string' ? [parsed.data] : parsed.data.images;
-	if (images.length === 0) throw new ResponseShapeError('job status', 'result.images', 'is empty on a completed job');
+	if (images.length === 0) {
+		throw new ResponseShapeError('job status', 'result.images', 'is empty on a completed job');
+	}
 	return images;
 }
 
 function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 	const status = STATUS[job.status];
+	const cost = job.creditCost;
 	return {
 		taskId: job.id,
 		status,
@@ -53,24 +96,43 @@ function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 		progress: job.progress ?? undefined,
 		imageUrls: imagesOf(job.result, status),
 		error: job.error ? { message: job.error } : undefined,
-		cost: job.creditCost === undefined || job.creditCost === null ? undefined : { creditCost: job.creditCost },
+		cost: cost === undefined || cost === null ? undefined : { creditCost: cost },
 	};
+}
+
+/**
+ * X-Webhook-Signature is HMAC-SHA256 over the raw body, keyed by the raw SHA-256 digest of the
+ * API key, as hex, with or without a "sha256=" prefix (docs/providers.md, "Apiframe webhooks").
+ */
+export function checkApiframeSignature(rawBody: Buffer, header: unknown, apiKey: string): boolean {
+	if (typeof header !== 'string' || header === '') return false;
+	const given = header
+		.replace(/^sha256=/i, '')
+		.trim()
+		.toLowerCase();
+	if (!/^[0-9a-f]{64}$/.test(given)) return false;
+	const key = createHash('sha256').update(apiKey).digest();
+	const expected = createHmac('sha256', key).update(rawBody).digest();
+	return timingSafeEqual(Buffer.from(given, 'hex'), expected);
 }
 
 /** Apiframe v2: nested per-model params, 202 {jobId}, GET /v2/jobs/{id}, X-API-Key. */
 export const apiframeAdapter: ProviderAdapter = {
 	displayName: 'Apiframe',
 	credentialType: 'apiframeApi',
+	wireFormat: 'apiframe-v2',
 	models: APIFRAME_MODELS,
 	// input_images limits for GPT models are not documented; these are the types /v2/uploads reads.
 	imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp', 'gif'],
-	upload: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'], maxBytes: 25 * 1048576 },
-	noUploadHint: '',
-	// ASSUMPTION: no HTTPS or private-address rule is documented for webhookUrl (providers.md §3.9).
-	callback: { field: 'Webhook URL', httpsOnly: false, blockPrivateHosts: false, maxLength: 2048 },
+	taskId: { pattern: UUID, example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' },
 	idempotentSubmit: true,
-	taskIdPattern: UUID,
-	taskIdExample: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+
+	baseUrls(credentials) {
+		const api = String(credentials.baseUrl ?? '')
+			.trim()
+			.replace(/\/+$/, '');
+		return { api, files: api };
+	},
 
 	validate: () => [],
 
@@ -80,13 +142,23 @@ export const apiframeAdapter: ProviderAdapter = {
 			if (request.options[name] !== undefined) params[field] = request.options[name];
 		}
 		if (request.imageUrls.length > 0) params.input_images = request.imageUrls;
-		const body: IDataObject = { model: request.model, prompt: request.prompt, [PARAMS_KEY[request.model]]: params };
+		const body: IDataObject = {
+			model: request.model,
+			prompt: request.prompt,
+			[PARAMS_KEY[request.model]]: params,
+		};
 		if (request.callbackUrl !== undefined) {
 			body.webhookUrl = request.callbackUrl;
 			const events = request.options.webhookEvents;
 			if (Array.isArray(events) && events.length > 0) body.webhookEvents = events;
 		}
-		return { method: 'POST', base: 'api', path: '/v2/images/generate', json: body, headers: { 'Idempotency-Key': idempotencyKey } };
+		return {
+			method: 'POST',
+			base: 'api',
+			path: '/v2/images/generate',
+			json: body,
+			headers: { 'Idempotency-Key': idempotencyKey },
+		};
 	},
 
 	parseSubmit(body) {
@@ -94,27 +166,67 @@ export const apiframeAdapter: ProviderAdapter = {
 		return { taskId: accepted.jobId, status: STATUS[accepted.status], imageUrls: [] };
 	},
 
-	buildStatus: (taskId) => ({ method: 'GET', base: 'api', path: `/v2/jobs/${encodeURIComponent(taskId)}` }),
+	buildStatus: (taskId) => ({
+		method: 'GET',
+		base: 'api',
+		path: `/v2/jobs/${encodeURIComponent(taskId)}`,
+	}),
 	parseStatus: (body) => jobSnapshot(parseBody(jobSchema, body, 'job status')),
 
-	buildStatusBatch: (taskIds) => ({ method: 'GET', base: 'api', path: '/v2/jobs', qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) } }),
-	splitStatusBatch: (body) => parseBody(jobListSchema, body, 'job list').jobs.map((job) => ({ taskId: job.id, body: job })),
+	statusBatch: {
+		build: (taskIds) => ({
+			method: 'GET',
+			base: 'api',
+			path: '/v2/jobs',
+			qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) },
+		}),
+		split: (body) =>
+			parseBody(jobListSchema, body, 'job list').jobs.map((job) => ({ taskId: job.id, body: job })),
+	},
 
-	buildUpload: (file) => ({ method: 'POST', base: 'api', path: '/v2/uploads', multipart: file }),
-	parseUpload: (body) => parseBody(uploadSchema, body, 'upload').url,
+	// ASSUMPTION: no HTTPS or private-address rule is documented for webhookUrl.
+	callback: {
+		field: 'Webhook URL',
+		httpsOnly: false,
+		blockPrivateHosts: false,
+		maxLength: 2048,
+		matches: (body, headers) =>
+			typeof body.jobId === 'string' || headers['x-webhook-signature'] !== undefined,
+		// The event envelope names the job jobId; the job schema calls it id.
+		read: (body) => jobSnapshot(parseBody(jobSchema, { ...body, id: body.jobId }, 'webhook')),
+		signature: { header: 'x-webhook-signature', verify: checkApiframeSignature },
+	},
+
+	upload: {
+		mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
+		maxBytes: 25 * 1048576,
+		build: (file) => ({ method: 'POST', base: 'api', path: '/v2/uploads', multipart: file }),
+		parse: (body) => parseBody(uploadSchema, body, 'upload').url,
+	},
 
 	parseError(statusCode, body): ProviderError {
 		const parsed = errorSchema.safeParse(body);
-		if (!parsed.success) return { message: `HTTP ${statusCode}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}` };
+		if (!parsed.success) {
+			const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
+			return { message: `HTTP ${statusCode}${text}` };
+		}
 		const { error, details, creditsRequired, creditsAvailable } = parsed.data;
 		const detailText = details
 			? Object.entries(details)
-					.map(([path, messages]) => `${path}: ${Array.isArray(messages) ? messages.join(', ') : messages}`)
+					.map(
+						([path, messages]) =>
+							`${path}: ${Array.isArray(messages) ? messages.join(', ') : messages}`,
+					)
 					.join('; ')
 			: '';
 		let description: string | undefined;
-		if (creditsRequired !== undefined) description = `The job needs ${creditsRequired} credits; ${creditsAvailable ?? 'fewer'} are available. Top up your Apiframe balance.`;
-		else if (statusCode === 401 || statusCode === 403) description = 'Check the API key (it starts with afk_) in the credential';
+		if (creditsRequired !== undefined) {
+			description = `The job needs ${creditsRequired} credits; ${creditsAvailable ?? 'fewer'} are available. Top up your Apiframe balance.`;
+		} else if (statusCode === 401 || statusCode === 403) {
+			description = 'Check the API key (it starts with afk_) in the credential';
+		}
 		return { message: detailText ? `${error} (${detailText})` : error, description };
 	},
+
+	failureAdvice: (error) => adviceFrom(ADVICE, error),
 };

@@ -47,7 +47,7 @@ const modelFields: INodeProperties[] = [
 			{ name: 'WebP', value: 'webp' },
 		],
 		default: 'png',
-		description: 'File type of the result (Apiframe\'s own default is WebP)',
+		description: "File type of the result (Apiframe's own default is WebP)",
 		displayOptions: forModels(BOTH),
 	},
 	{
@@ -101,8 +101,11 @@ const modelFields: INodeProperties[] = [
 ];
 
 export const apiframeFields: ProviderFields = {
-	models: APIFRAME_MODELS.map((m) => ({ name: m.name, value: m.value, description: 'Up to 2,000 prompt characters, 10 images per job' })),
-	modelInfo: APIFRAME_MODELS,
+	models: APIFRAME_MODELS.map((m) => ({
+		name: m.name,
+		value: m.value,
+		description: 'Up to 2,000 prompt characters, 10 images per job',
+	})),
 	modelFields,
 	callbackFields: [
 		{
@@ -112,7 +115,8 @@ export const apiframeFields: ProviderFields = {
 			default: '',
 			required: true,
 			placeholder: 'e.g. https://n8n.example.com/webhook/apiframe',
-			description: 'The Production URL of a GPT Image Trigger node, or any endpoint; Apiframe posts the job\'s events there, signed with your API key',
+			description:
+				"The Production URL of a GPT Image Trigger node, or any endpoint; Apiframe posts the job's events there, signed with your API key",
 		},
 		{
 			displayName: 'Webhook Events',

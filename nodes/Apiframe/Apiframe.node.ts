@@ -1,12 +1,15 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
+import { imageNodeProperties } from '../shared/actions/index';
+import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
-import { apiframeAdapter } from './Apiframe.adapter';
-import { apiframeFields } from './Apiframe.descriptions';
-
-const fields = apiframeFields;
+import { apiframe } from './Apiframe.provider';
 
 export class Apiframe implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,10 +25,10 @@ export class Apiframe implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: agentTool('Apiframe'),
 		credentials: [{ name: 'apiframeApi', required: true }],
-		properties: imageNodeProperties(fields),
+		properties: imageNodeProperties(apiframe),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await runImageNode.call(this, apiframeAdapter, fields);
+		return await runImageNode.call(this, apiframe);
 	}
 }

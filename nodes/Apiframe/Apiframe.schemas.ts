@@ -9,7 +9,10 @@ export const acceptedSchema = z.object({ jobId: z.string().min(1), status: jobSt
  * `result` is typed "any" by the OpenAPI file: newer docs show {images:[...]}, older ones a bare
  * URL string. Both are accepted; anything else on a completed job is reported as drift.
  */
-export const resultSchema = z.union([z.string().url(), z.object({ images: z.array(z.string()) }).passthrough()]).nullable().optional();
+export const resultSchema = z
+	.union([z.string().url(), z.object({ images: z.array(z.string()) }).passthrough()])
+	.nullable()
+	.optional();
 
 export const jobSchema = z.object({
 	id: z.string().min(1),
@@ -22,7 +25,9 @@ export const jobSchema = z.object({
 });
 
 /** Only the IDs are read here: each job is then read on its own, so one odd job fails only its task. */
-export const jobListSchema = z.object({ jobs: z.array(z.object({ id: z.string().min(1) }).passthrough()) });
+export const jobListSchema = z.object({
+	jobs: z.array(z.object({ id: z.string().min(1) }).passthrough()),
+});
 
 /** Errors are flat: {error: "..."}; validation adds details keyed by JSON path, 402 adds numbers. */
 export const errorSchema = z.object({

@@ -1,12 +1,15 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
+import { imageNodeProperties } from '../shared/actions/index';
+import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
-import { EVOLINK_MODELS, evoLinkAdapter } from './EvoLink.adapter';
-import { unifiedTaskFields } from './EvoLink.descriptions';
-
-const fields = unifiedTaskFields(EVOLINK_MODELS);
+import { evoLink } from './EvoLink.provider';
 
 export class EvoLink implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,10 +25,10 @@ export class EvoLink implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: agentTool('EvoLink'),
 		credentials: [{ name: 'evoLinkApi', required: true }],
-		properties: imageNodeProperties(fields),
+		properties: imageNodeProperties(evoLink),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await runImageNode.call(this, evoLinkAdapter, fields);
+		return await runImageNode.call(this, evoLink);
 	}
 }

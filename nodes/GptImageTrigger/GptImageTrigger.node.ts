@@ -8,7 +8,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { describeCallback } from './description';
+import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
+import { describeCallback, triggerCredentials } from './description';
 import { receiveCallback } from './receive';
 
 export class GptImageTrigger implements INodeType {
@@ -19,12 +20,14 @@ export class GptImageTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"from " + $parameter["provider"]}}',
-		description: 'Starts a workflow when StarMagic, EvoLink or Apiframe finishes an image task',
+		description: `Starts a workflow when ${namesOf(CALLBACK_PROVIDERS, 'or')} finishes an image task`,
 		defaults: { name: 'GPT Image Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'apiframeApi', required: false, displayOptions: { show: { provider: ['auto', 'apiframe'] } } }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'gpt-image' }],
+		credentials: triggerCredentials(),
+		webhooks: [
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'gpt-image' },
+		],
 		properties: describeCallback(),
 	};
 

@@ -1,34 +1,49 @@
 import type { IDataObject } from 'n8n-workflow';
-import { createHash, createHmac, timingSafeEqual } from 'crypto';
+import { createHash, timingSafeEqual } from 'crypto';
 
-import { apiframeAdapter } from '../Apiframe/Apiframe.adapter';
-import { evoLinkAdapter } from '../EvoLink/EvoLink.adapter';
-import type { ProviderAdapter, TaskSnapshot } from '../shared/types';
-import { starMagicAdapter } from '../StarMagic/StarMagic.adapter';
+import { PROVIDERS } from '../providers';
+import type { ProviderDefinition } from '../shared/provider';
 
 /**
- * Pure callback handling: which provider sent a payload, whether it is authentic, and the task
- * state it carries. The trigger node does the I/O around it.
+ * Pure callback handling: which provider sent a payload, whether it is authentic, and which
+ * deliveries were already turned into runs. The trigger node does the I/O around it.
  */
 
-export type CallbackProvider = 'starMagic' | 'evoLink' | 'apiframe';
+/** Providers that call back, in registry order. */
+export const CALLBACK_PROVIDERS: readonly ProviderDefinition[] = PROVIDERS.filter(
+	(p) => p.adapter.callback !== undefined,
+);
 
-export const CALLBACK_ADAPTERS: Record<CallbackProvider, ProviderAdapter> = {
-	starMagic: starMagicAdapter,
-	evoLink: evoLinkAdapter,
-	apiframe: apiframeAdapter,
-};
+/** "StarMagic, EvoLink or Apiframe": the providers' names as one phrase. */
+export function namesOf(
+	providers: readonly ProviderDefinition[],
+	conjunction: 'or' | 'and',
+): string {
+	const names = providers.map((p) => p.adapter.displayName);
+	return names.length < 2
+		? names.join('')
+		: `${names.slice(0, -1).join(', ')} ${conjunction} ${names[names.length - 1]}`;
+}
+
+const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** "three", for the providers that call back. */
+export function countWord(count: number): string {
+	return COUNT_WORDS[count] ?? String(count);
+}
 
 function isObject(value: unknown): value is IDataObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Apiframe posts an event envelope with jobId; StarMagic/EvoLink post the task object itself. */
-export function detectFamily(body: unknown, headers: IDataObject): 'apiframe' | 'unified' | undefined {
-	if (!isObject(body)) return undefined;
-	if (typeof body.jobId === 'string' || headers['x-webhook-signature'] !== undefined) return 'apiframe';
-	if (typeof body.id === 'string' && body.id.startsWith('task-unified-')) return 'unified';
-	return undefined;
+/** The providers (of those allowed) whose callback shape the body has. */
+export function matchingProviders(
+	body: unknown,
+	headers: IDataObject,
+	allowed: readonly ProviderDefinition[] = CALLBACK_PROVIDERS,
+): ProviderDefinition[] {
+	if (!isObject(body)) return [];
+	return allowed.filter((p) => p.adapter.callback!.matches(body, headers));
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -38,35 +53,23 @@ function sameSecret(given: string, expected: string): boolean {
 	return timingSafeEqual(a, b);
 }
 
-/** StarMagic/EvoLink sign nothing: an optional shared secret in the callback URL's query. */
+/** Providers that sign nothing: an optional shared secret in the callback URL's query. */
 export function checkSharedSecret(query: IDataObject, secret: string): boolean {
 	if (secret === '') return true;
 	return typeof query.secret === 'string' && sameSecret(query.secret, secret);
 }
 
-/**
- * Apiframe: X-Webhook-Signature is HMAC-SHA256 over the raw body, keyed by the raw SHA-256 digest
- * of the API key, as hex, with or without a "sha256=" prefix.
- */
-export function checkApiframeSignature(rawBody: Buffer, header: unknown, apiKey: string): boolean {
-	if (typeof header !== 'string' || header === '') return false;
-	const given = header.replace(/^sha256=/i, '').trim().toLowerCase();
-	if (!/^[0-9a-f]{64}$/.test(given)) return false;
-	const key = createHash('sha256').update(apiKey).digest();
-	const expected = createHmac('sha256', key).update(rawBody).digest();
-	return timingSafeEqual(Buffer.from(given, 'hex'), expected);
-}
-
-/** The task state a callback carries, read with the same adapter (and schema) as a status poll. */
-export function readCallback(provider: CallbackProvider, body: IDataObject): TaskSnapshot {
-	const adapter = CALLBACK_ADAPTERS[provider];
-	// Apiframe's envelope names the job jobId; the job schema calls it id.
-	return adapter.parseStatus(provider === 'apiframe' ? { ...body, id: body.jobId } : body);
-}
-
 /** Remembers recently seen final states, so a provider's retried delivery starts no second run. */
-export function rememberDelivery(store: IDataObject, key: string, now: number, limit = 500): boolean {
-	const seen = (isObject(store.seenDeliveries) ? store.seenDeliveries : {}) as Record<string, number>;
+export function rememberDelivery(
+	store: IDataObject,
+	key: string,
+	now: number,
+	limit = 500,
+): boolean {
+	const seen = (isObject(store.seenDeliveries) ? store.seenDeliveries : {}) as Record<
+		string,
+		number
+	>;
 	if (seen[key] !== undefined) return false;
 	seen[key] = now;
 	const keys = Object.keys(seen);

@@ -1,12 +1,15 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { agentTool, IMAGE_NODE_SUBTITLE, imageNodeProperties } from '../shared/descriptions/common';
+import { imageNodeProperties } from '../shared/actions/index';
+import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
 import { runImageNode } from '../shared/router';
-import { unifiedTaskFields } from '../EvoLink/EvoLink.descriptions';
-import { STARMAGIC_MODELS, starMagicAdapter } from './StarMagic.adapter';
-
-const fields = unifiedTaskFields(STARMAGIC_MODELS);
+import { starMagic } from './StarMagic.provider';
 
 export class StarMagic implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,10 +25,10 @@ export class StarMagic implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: agentTool('StarMagic'),
 		credentials: [{ name: 'starMagicApi', required: true }],
-		properties: imageNodeProperties(fields),
+		properties: imageNodeProperties(starMagic),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await runImageNode.call(this, starMagicAdapter, fields);
+		return await runImageNode.call(this, starMagic);
 	}
 }

@@ -3,14 +3,22 @@ import { randomBytes } from 'crypto';
 
 import type { BinaryStream, MultipartFile } from './types';
 
-type ReadableClass = { from(source: AsyncIterable<Buffer>, options?: { objectMode?: boolean; highWaterMark?: number }): BinaryStream };
+type ReadableClass = {
+	from(
+		source: AsyncIterable<Buffer>,
+		options?: { objectMode?: boolean; highWaterMark?: number },
+	): BinaryStream;
+};
 
 /**
  * The cloud lint allows no 'stream' import, so new streams are made with the static `from` of
  * the Readable that n8n's helpers already gave us (an IncomingMessage or a file stream).
  */
 function readableFrom(like: BinaryStream, source: AsyncIterable<Buffer>): BinaryStream {
-	return (like.constructor as unknown as ReadableClass).from(source, { objectMode: false, highWaterMark: 65536 });
+	return (like.constructor as unknown as ReadableClass).from(source, {
+		objectMode: false,
+		highWaterMark: 65536,
+	});
 }
 
 /** A download that broke a limit (fatal, with the option to change) or ended early (worth another try). */
@@ -25,23 +33,38 @@ export class DownloadLimitError extends Error {
 }
 
 /** Passes chunks through, failing as soon as more than `maxBytes` arrive or fewer than announced. */
-export async function* limitedChunks(source: BinaryStream, limits: DownloadLimits, announced?: number): AsyncGenerator<Buffer> {
+export async function* limitedChunks(
+	source: BinaryStream,
+	limits: DownloadLimits,
+	announced?: number,
+): AsyncGenerator<Buffer> {
 	let received = 0;
 	for await (const chunk of source as AsyncIterable<Buffer>) {
 		received += chunk.length;
 		if (received > limits.maxBytes) {
 			source.destroy();
-			throw new DownloadLimitError(`the image is larger than the ${formatMb(limits.maxBytes)} limit`, true, 'Raise Max Download Size (MB) in Options');
+			throw new DownloadLimitError(
+				`the image is larger than the ${formatMb(limits.maxBytes)} limit`,
+				true,
+				'Raise Max Download Size (MB) in Options',
+			);
 		}
 		// A silent connection is ended by the request timeout; a trickling one by this deadline.
-		if (Date.now() > limits.deadline) {
+		if (limits.now() > limits.deadline) {
 			source.destroy();
-			throw new DownloadLimitError(`the download took longer than ${Math.round(limits.timeoutMs / 1000)} s`, true, 'Raise Download Timeout (Seconds) in Options');
+			throw new DownloadLimitError(
+				`the download took longer than ${Math.round(limits.timeoutMs / 1000)} s`,
+				true,
+				'Raise Download Timeout (Seconds) in Options',
+			);
 		}
 		yield chunk;
 	}
 	if (announced !== undefined && received < announced) {
-		throw new DownloadLimitError(`the download ended after ${received} of ${announced} bytes`, false);
+		throw new DownloadLimitError(
+			`the download ended after ${received} of ${announced} bytes`,
+			false,
+		);
 	}
 }
 
@@ -52,20 +75,27 @@ export function formatMb(bytes: number): string {
 export interface DownloadLimits {
 	maxBytes: number;
 	timeoutMs: number;
-	/** ms since epoch */
+	/** ms since epoch, on the clock `now` reads */
 	deadline: number;
+	now: () => number;
 }
 
 /** Streams a response body into n8n's binary store without holding the whole file. */
 export async function storeStream(
-	fn: Pick<IExecuteFunctions, 'helpers'> | { helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'> },
+	fn:
+		| Pick<IExecuteFunctions, 'helpers'>
+		| { helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'> },
 	body: BinaryStream,
 	fileName: string,
 	mimeType: string,
 	limits: DownloadLimits,
 	announced?: number,
 ): Promise<IBinaryData> {
-	return await fn.helpers.prepareBinaryData(readableFrom(body, limitedChunks(body, limits, announced)), fileName, mimeType);
+	return await fn.helpers.prepareBinaryData(
+		readableFrom(body, limitedChunks(body, limits, announced)),
+		fileName,
+		mimeType,
+	);
 }
 
 function base64Length(data: string): number {

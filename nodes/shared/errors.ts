@@ -5,21 +5,29 @@ import { ResponseShapeError } from './schema';
 import type { FieldProblem, ProviderError } from './types';
 
 /** A bad parameter: the message names the field, the description says what to do. */
-export function fieldError(node: INode, problem: FieldProblem, itemIndex: number): NodeOperationError {
+export function fieldError(
+	node: INode,
+	problem: FieldProblem,
+	itemIndex: number,
+): NodeOperationError {
 	return new NodeOperationError(node, `${problem.field}: ${problem.message}`, {
 		itemIndex,
 		description: problem.fix,
 	});
 }
 
-/** A provider HTTP failure, carrying the provider's own message and nothing from the request. */
-export function providerError(
-	node: INode,
-	provider: string,
-	statusCode: number | undefined,
-	error: ProviderError,
-	itemIndex: number,
-): NodeApiError {
+export interface ProviderErrorOptions {
+	/** The provider's display name, put in front of the message. */
+	provider: string;
+	error: ProviderError;
+	itemIndex: number;
+	/** The HTTP status of the answer, when there was one. */
+	statusCode?: number;
+}
+
+/** A provider failure, carrying the provider's own message and nothing from the request. */
+export function providerError(node: INode, options: ProviderErrorOptions): NodeApiError {
+	const { provider, error, itemIndex, statusCode } = options;
 	const payload: JsonObject = { message: error.message };
 	if (error.code !== undefined) payload.code = error.code;
 	return new NodeApiError(node, payload, {
@@ -30,17 +38,20 @@ export function providerError(
 	});
 }
 
-export function shapeError(node: INode, provider: string, error: ResponseShapeError, itemIndex: number): NodeApiError {
-	return providerError(
-		node,
+export function shapeError(
+	node: INode,
+	provider: string,
+	error: ResponseShapeError,
+	itemIndex: number,
+): NodeApiError {
+	return providerError(node, {
 		provider,
-		undefined,
-		{
+		itemIndex,
+		error: {
 			message: error.message,
 			description: `The provider's response changed shape (field "${error.field}"). Check for a newer version of this node, or report it with the task ID.`,
 		},
-		itemIndex,
-	);
+	});
 }
 
 /** Reads the network error code (ECONNREFUSED, ECONNRESET, ...) from an error and its causes. */
@@ -60,16 +71,15 @@ export function plainMessage(error: unknown): string {
 	return String(error);
 }
 
-const TASK_ADVICE: Array<[RegExp, string]> = [
-	[/content.?policy|safety|moderation/i, 'The provider\'s safety filter blocked it: rephrase the prompt or use other input images'],
-	[/invalid.?param|dimension|image.?processing/i, 'Check the size, the input images (type, size, reachable URL) and the mask'],
-	[/quota|credit|insufficient/i, 'Top up your provider balance, then run the item again'],
-	[/cancel/i, 'The task was cancelled at the provider'],
-	[/timeout|unavailable|service|resource|upstream|rate|no.?content|unknown|generation/i, 'A temporary provider problem: run the item again; failed tasks are normally not billed'],
-];
+/** What an adapter says when none of its own advice fits a failed task. */
+export const GENERIC_TASK_ADVICE = "See the provider's message above";
 
-/** One sentence a user can act on, for a provider's task failure code or text. */
-export function taskFailureAdvice(codeOrMessage: string): string {
-	const match = TASK_ADVICE.find(([pattern]) => pattern.test(codeOrMessage));
-	return match ? match[1] : 'See the provider\'s message above';
+/** The first advice whose pattern matches the code or message, else the generic one. */
+export function adviceFrom(
+	table: Array<[RegExp, string]>,
+	error: { code?: string; message: string },
+): string {
+	const text = `${error.code ?? ''} ${error.message}`;
+	const match = table.find(([pattern]) => pattern.test(text));
+	return match ? match[1] : GENERIC_TASK_ADVICE;
 }

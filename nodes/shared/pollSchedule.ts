@@ -16,6 +16,8 @@ export const MAX_POLL_INTERVAL_MS = 10000;
 /** Aim this far past the predicted finish, to be on the right side of it. */
 const FINISH_MARGIN_MS = 50;
 const BACKOFF = 1.5;
+/** Where in the estimated run the first check goes when only an estimate is known. */
+const PROBE_SHARE = 0.5;
 
 export interface ProgressSample {
 	at: number;
@@ -37,7 +39,11 @@ export interface PollState {
 	fixedIntervalMs?: number;
 }
 
-/** The latest moment the task should be finished by, from what the provider said; undefined if it said nothing usable. */
+/**
+ * The latest moment the task should be finished by, from what the provider said; undefined if it
+ * said nothing usable. Progress readings bound the finish; the estimate is believed only where no
+ * reading contradicts it (an estimate below the earliest finish the readings allow is ignored).
+ */
 export function predictFinish(state: PollState): number | undefined {
 	let low = -Infinity;
 	let high = Infinity;
@@ -48,9 +54,8 @@ export function predictFinish(state: PollState): number | undefined {
 		high = Math.min(high, state.startedAt + (100 * elapsed) / progress);
 	}
 	if (state.estimatedSeconds !== undefined && state.estimatedSeconds > 0) {
-		// The estimate is trusted as long as progress readings do not contradict it.
 		const estimate = state.startedAt + state.estimatedSeconds * 1000;
-		high = Math.min(high, Math.max(estimate, low));
+		if (estimate >= low) high = Math.min(high, estimate);
 	}
 	return Number.isFinite(high) ? high : undefined;
 }
@@ -65,10 +70,21 @@ export function isOverdue(state: PollState): boolean {
 export function nextPollAt(state: PollState): number {
 	const earliest = (state.lastPollAt ?? state.startedAt) + MIN_POLL_INTERVAL_MS;
 	if (state.fixedIntervalMs !== undefined && state.fixedIntervalMs > 0) {
-		return (state.lastPollAt ?? state.startedAt) + Math.max(MIN_POLL_INTERVAL_MS, state.fixedIntervalMs);
+		return (
+			(state.lastPollAt ?? state.startedAt) + Math.max(MIN_POLL_INTERVAL_MS, state.fixedIntervalMs)
+		);
 	}
 	const latest = state.now + MAX_POLL_INTERVAL_MS;
-	const finish = predictFinish(state);
+	let finish = predictFinish(state);
+	if (
+		finish !== undefined &&
+		state.lastPollAt === undefined &&
+		state.estimatedSeconds !== undefined
+	) {
+		// An estimate alone may be too long: check once halfway, so that a progress reading can
+		// correct it before the predicted finish.
+		finish = Math.min(finish, state.startedAt + (finish - state.startedAt) * PROBE_SHARE);
+	}
 	if (finish !== undefined && finish + FINISH_MARGIN_MS > state.now) {
 		return Math.min(latest, Math.max(earliest, finish + FINISH_MARGIN_MS));
 	}

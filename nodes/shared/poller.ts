@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
 
+import type { Clock } from './clock';
 import { providerError } from './errors';
 import { isOverdue, MIN_POLL_INTERVAL_MS, nextPollAt } from './pollSchedule';
 import type { PollState } from './pollSchedule';
@@ -41,6 +42,7 @@ export class TaskPoller {
 		private readonly fn: IExecuteFunctions,
 		private readonly client: TaskClient,
 		private readonly adapter: ProviderAdapter,
+		private readonly clock: Clock,
 	) {}
 
 	/** Resolves with the finished snapshot (completed, failed or cancelled). */
@@ -49,7 +51,7 @@ export class TaskPoller {
 		// results, which only the status read carries: that task is read once, at once.
 		const needsRead = snapshot.status === 'completed' && snapshot.imageUrls.length === 0;
 		if (FINISHED_STATUSES.includes(snapshot.status) && !needsRead) return snapshot;
-		const now = Date.now();
+		const now = this.clock.now();
 		return await new Promise<TaskSnapshot>((resolve, reject) => {
 			const state: PollState = {
 				startedAt: now,
@@ -60,7 +62,15 @@ export class TaskPoller {
 				fixedIntervalMs: options.fixedIntervalMs,
 			};
 			const nextAt = needsRead ? now : nextPollAt(state);
-			const waiter: Waiter = { snapshot, state, nextAt, limits: options.limits, maxWaitMs: options.maxWaitMs, resolve, reject };
+			const waiter: Waiter = {
+				snapshot,
+				state,
+				nextAt,
+				limits: options.limits,
+				maxWaitMs: options.maxWaitMs,
+				resolve,
+				reject,
+			};
 			this.waiters.add(waiter);
 			if (!this.running) void this.loop();
 		});
@@ -76,7 +86,7 @@ export class TaskPoller {
 		this.running = true;
 		try {
 			while (this.waiters.size > 0) {
-				const now = Date.now();
+				const now = this.clock.now();
 				const due = [...this.waiters].filter((w) => w.nextAt <= now);
 				if (due.length > 0) {
 					await this.pollDue(due);
@@ -84,7 +94,8 @@ export class TaskPoller {
 				}
 				const next = Math.min(...[...this.waiters].map((w) => w.nextAt));
 				try {
-					await pause(Math.min(next - now, LOOP_SLICE_MS), this.fn.getExecutionCancelSignal());
+					const slice = Math.min(next - now, LOOP_SLICE_MS);
+					await pause(slice, this.clock, this.fn.getExecutionCancelSignal());
 				} catch (error) {
 					this.stopAll(error as Error);
 				}
@@ -96,7 +107,8 @@ export class TaskPoller {
 
 	private async pollDue(due: Waiter[]): Promise<void> {
 		let single = due;
-		if (this.adapter.buildStatusBatch && this.waiters.size > 1 && Date.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS) {
+		const batchDue = this.clock.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS;
+		if (this.adapter.statusBatch && this.waiters.size > 1 && batchDue) {
 			const found = await this.pollBatch(due[0]);
 			single = due.filter((w) => this.waiters.has(w) && !found.has(w));
 		}
@@ -105,11 +117,14 @@ export class TaskPoller {
 
 	/** One list request; every waiting task it contains is updated, due or not. */
 	private async pollBatch(trigger: Waiter): Promise<Set<Waiter>> {
-		this.lastBatchAt = Date.now();
+		this.lastBatchAt = this.clock.now();
 		const waiting = [...this.waiters];
 		let bodies: Array<{ taskId: string; body: unknown }>;
 		try {
-			bodies = await this.client.statusBatch(waiting.map((w) => w.snapshot.taskId), trigger.limits);
+			bodies = await this.client.statusBatch(
+				waiting.map((w) => w.snapshot.taskId),
+				trigger.limits,
+			);
 		} catch {
 			// The list is an optimisation: on any failure the due tasks are polled one by one.
 			return new Set();
@@ -121,7 +136,10 @@ export class TaskPoller {
 				if (!byId.has(waiter.snapshot.taskId)) return;
 				found.add(waiter);
 				try {
-					this.record(waiter, await this.client.readStatus(byId.get(waiter.snapshot.taskId), waiter.limits));
+					this.record(
+						waiter,
+						await this.client.readStatus(byId.get(waiter.snapshot.taskId), waiter.limits),
+					);
 				} catch (error) {
 					this.settle(waiter, error as Error);
 				}
@@ -143,7 +161,7 @@ export class TaskPoller {
 
 	/** Takes in a fresh status: settles a finished task, otherwise plans its next check. */
 	private record(waiter: Waiter, snapshot: TaskSnapshot): void {
-		const now = Date.now();
+		const now = this.clock.now();
 		// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
 		waiter.snapshot = {
 			...snapshot,
@@ -163,7 +181,8 @@ export class TaskPoller {
 		state.now = now;
 		if (isOverdue(state)) state.overdue += 1;
 		state.lastPollAt = now;
-		if (snapshot.progress !== undefined) state.samples.push({ at: now, progress: snapshot.progress });
+		if (snapshot.progress !== undefined)
+			state.samples.push({ at: now, progress: snapshot.progress });
 		if (snapshot.estimatedSeconds !== undefined) state.estimatedSeconds = snapshot.estimatedSeconds;
 		// The last check happens at the deadline, so a task finishing just in time still counts.
 		waiter.nextAt = Math.min(nextPollAt(state), state.startedAt + waiter.maxWaitMs);
@@ -178,15 +197,14 @@ export class TaskPoller {
 	private timeoutError(waiter: Waiter): NodeApiError {
 		const seconds = Math.round(waiter.maxWaitMs / 1000);
 		const { taskId, status, progress } = waiter.snapshot;
-		return providerError(
-			this.fn.getNode(),
-			this.adapter.displayName,
-			undefined,
-			{
-				message: `Task ${taskId} did not finish within ${seconds} s (last status: ${status}${progress === undefined ? '' : `, ${progress}%`})`,
+		const last = `${status}${progress === undefined ? '' : `, ${progress}%`}`;
+		return providerError(this.fn.getNode(), {
+			provider: this.adapter.displayName,
+			error: {
+				message: `Task ${taskId} did not finish within ${seconds} s (last status: ${last})`,
 				description: `The task may still finish. Fetch it later with the Wait for Task operation and task ID ${taskId}, or raise Max Wait (seconds) in Options.`,
 			},
-			waiter.limits.itemIndex,
-		);
+			itemIndex: waiter.limits.itemIndex,
+		});
 	}
 }

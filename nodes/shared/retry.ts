@@ -28,7 +28,13 @@ export const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECT_FAILURES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 function isTransient(failure: AttemptFailure): boolean {
 	if (failure.networkCode !== undefined) return failure.networkCode !== 'ERR_CANCELED';
@@ -36,7 +42,11 @@ function isTransient(failure: AttemptFailure): boolean {
 	return status === 429 || status >= 500;
 }
 
-export function decideRetry(kind: RequestKind, failure: AttemptFailure, idempotentSubmit: boolean): RetryDecision {
+export function decideRetry(
+	kind: RequestKind,
+	failure: AttemptFailure,
+	idempotentSubmit: boolean,
+): RetryDecision {
 	const transient = isTransient(failure);
 	if (kind !== 'submit' || idempotentSubmit) return { retry: transient, mayHaveCreatedTask: false };
 	const certainlyNotCreated =
@@ -48,14 +58,18 @@ export function decideRetry(kind: RequestKind, failure: AttemptFailure, idempote
 }
 
 /** Capped exponential backoff with full jitter; a provider's Retry-After wins when larger. */
-export function retryDelayMs(attempt: number, failure: AttemptFailure, random: () => number = Math.random): number {
+export function retryDelayMs(
+	attempt: number,
+	failure: AttemptFailure,
+	random: () => number = Math.random,
+): number {
 	const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
 	const jittered = Math.round(ceiling / 2 + (random() * ceiling) / 2);
 	return Math.max(jittered, failure.retryAfterMs ?? 0);
 }
 
 /** Retry-After is either seconds or an HTTP date. */
-export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
 	const seconds = Number(value);
 	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

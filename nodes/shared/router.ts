@@ -1,39 +1,27 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { OperationContext, PreparedItem } from './actions/context';
+import { OPERATIONS } from './actions/index';
+import { currentClock } from './clock';
 import { Semaphore } from './concurrency';
-import type { ProviderFields } from './descriptions/common';
-import type { Operation, OperationContext, PreparedItem } from './operations/context';
-import { edit, generate } from './operations/submit';
-import { waitForTask } from './operations/waitForTask';
 import { TaskPoller } from './poller';
+import type { ProviderDefinition } from './provider';
 import { readSettings } from './settings';
 import { TaskClient } from './taskClient';
-import type { BaseUrls } from './taskClient';
-import type { ProviderAdapter } from './types';
 import { CancelledError } from './wait';
 
-const OPERATIONS: Record<string, Operation> = { generate, edit, waitForTask };
+type NodeError = NodeApiError | NodeOperationError;
+type Outcome = { items: INodeExecutionData[] } | { error: NodeError };
 
-type Outcome = { items: INodeExecutionData[] } | { error: NodeApiError | NodeOperationError };
-
-function trimUrl(value: unknown, fallback: string): string {
-	const text = typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
-	return text.replace(/\/+$/, '');
-}
-
-async function baseUrls(fn: IExecuteFunctions, adapter: ProviderAdapter): Promise<BaseUrls> {
-	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
-	const api = trimUrl(credentials.baseUrl, '');
-	return { api, files: trimUrl(credentials.fileBaseUrl, api) };
-}
-
-function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): NodeError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		error.context.itemIndex = itemIndex;
 		return error;
 	}
-	if (error instanceof CancelledError) return new NodeOperationError(fn.getNode(), error.message, { itemIndex });
+	if (error instanceof CancelledError) {
+		return new NodeOperationError(fn.getNode(), error.message, { itemIndex });
+	}
 	return new NodeOperationError(fn.getNode(), error as Error, { itemIndex });
 }
 
@@ -43,11 +31,29 @@ function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): 
  * what sends it to the error output (n8n then keeps only the message in json, with the whole
  * error, description included, on the item).
  */
-function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
-	if (toErrorOutput) return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
+function errorItem(
+	error: NodeError,
+	itemIndex: number,
+	toErrorOutput: boolean,
+): INodeExecutionData {
+	if (toErrorOutput)
+		return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
 	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** Builds the one context of an execution: adapter, HTTP client, poll loop and clock. */
+async function operationContext(
+	fn: IExecuteFunctions,
+	provider: ProviderDefinition,
+): Promise<OperationContext> {
+	const { adapter, fields } = provider;
+	const clock = currentClock();
+	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
+	const client = new TaskClient(fn, adapter, adapter.baseUrls(credentials), clock);
+	const poller = new TaskPoller(fn, client, adapter, clock);
+	return { fn, adapter, fields, client, poller, clock };
 }
 
 /**
@@ -58,24 +64,23 @@ function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number, 
  */
 export async function runImageNode(
 	this: IExecuteFunctions,
-	adapter: ProviderAdapter,
-	fields: ProviderFields,
+	provider: ProviderDefinition,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = OPERATIONS[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	const module = OPERATIONS[operation];
+	if (!module) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	}
 	const continueOnFail = this.continueOnFail();
 	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
-
-	const client = new TaskClient(this, adapter, await baseUrls(this, adapter));
-	const ctx: OperationContext = { fn: this, adapter, fields, client, poller: new TaskPoller(this, client, adapter) };
+	const ctx = await operationContext(this, provider);
 
 	const outcomes: Array<Outcome | undefined> = new Array(items.length);
 	const prepared: Array<PreparedItem | undefined> = new Array(items.length);
 	for (let i = 0; i < items.length; i++) {
 		try {
-			prepared[i] = await run(ctx, i);
+			prepared[i] = await module.prepare(ctx, i);
 		} catch (error) {
 			const nodeError = asNodeError(this, error, i);
 			if (!continueOnFail) throw nodeError;
@@ -107,7 +112,7 @@ export async function runImageNode(
 	);
 	if (stopped) {
 		// Report the earliest failing item, as a sequential loop would have.
-		const failed = outcomes.find((o): o is { error: NodeApiError | NodeOperationError } => o !== undefined && 'error' in o);
+		const failed = outcomes.find((o): o is { error: NodeError } => o !== undefined && 'error' in o);
 		if (failed) throw failed.error;
 	}
 

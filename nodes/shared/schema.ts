@@ -16,7 +16,11 @@ export class ResponseShapeError extends Error {
 }
 
 /** Parses a provider body with a zod schema; a drifted field is reported by its path. */
-export function parseBody<T>(schema: ZodType<T, ZodTypeDef, unknown>, body: unknown, what: string): T {
+export function parseBody<T>(
+	schema: ZodType<T, ZodTypeDef, unknown>,
+	body: unknown,
+	what: string,
+): T {
 	const result = schema.safeParse(body);
 	if (result.success) return result.data;
 	const issue = result.error.issues[0];

@@ -45,6 +45,14 @@ export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSett
 }
 
 /** Limits for the HTTP calls of one item; retries may run until the item's Max Wait is spent. */
-export function callLimits(settings: ItemSettings, itemIndex: number, startedAt: number = Date.now()): CallLimits {
-	return { itemIndex, timeoutMs: settings.requestTimeoutMs, deadline: startedAt + settings.maxWaitMs };
+export function callLimits(
+	settings: ItemSettings,
+	itemIndex: number,
+	startedAt: number,
+): CallLimits {
+	return {
+		itemIndex,
+		timeoutMs: settings.requestTimeoutMs,
+		deadline: startedAt + settings.maxWaitMs,
+	};
 }

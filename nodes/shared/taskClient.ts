@@ -1,13 +1,21 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INode,
+	NodeApiError,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { NodeApiError } from 'n8n-workflow';
 
-import { DownloadLimitError, formatMb, multipartBody, storeStream } from './binary';
+import { multipartBody } from './binary';
+import type { Clock } from './clock';
+import { fetchImage, header } from './download';
+import type { DownloadBounds, DownloadedImage } from './download';
 import { networkCode, plainMessage, providerError, shapeError } from './errors';
 import { decideRetry, MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
-import type { BinaryStream, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
+import type { BaseUrls, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
 import { CancelledError, pause } from './wait';
 
 /**
@@ -17,12 +25,10 @@ import { CancelledError, pause } from './wait';
 export interface HttpContext {
 	getNode(): INode;
 	getExecutionCancelSignal?(): AbortSignal | undefined;
-	helpers: Pick<IExecuteFunctions['helpers'], 'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'>;
-}
-
-export interface BaseUrls {
-	api: string;
-	files: string;
+	helpers: Pick<
+		IExecuteFunctions['helpers'],
+		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
+	>;
 }
 
 /** Per-call limits, read from the item's options. */
@@ -31,34 +37,6 @@ export interface CallLimits {
 	timeoutMs: number;
 	/** Retries stop once this instant (ms since epoch) would be passed. */
 	deadline: number;
-}
-
-/** Limits of one result download: size, and total time from the first byte. */
-export interface DownloadBounds {
-	maxBytes: number;
-	timeoutMs: number;
-}
-
-export interface DownloadedImage {
-	binary: IBinaryData;
-	mimeType: string;
-}
-
-type DownloadOutcome =
-	| { image: DownloadedImage }
-	| { fatal: string; fix?: string }
-	| { failure: AttemptFailure; reason: string };
-
-const IMAGE_EXTENSIONS: Record<string, string> = {
-	'image/png': 'png',
-	'image/jpeg': 'jpg',
-	'image/webp': 'webp',
-	'image/gif': 'gif',
-};
-
-function header(headers: IDataObject | undefined, name: string): string | undefined {
-	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
-	return value === undefined || value === null ? undefined : String(value);
 }
 
 /** Axios hands back the raw text when a JSON answer does not parse. */
@@ -77,6 +55,7 @@ export class TaskClient {
 		private readonly fn: HttpContext,
 		private readonly adapter: ProviderAdapter,
 		private readonly urls: BaseUrls,
+		private readonly clock: Clock,
 	) {}
 
 	get signal(): AbortSignal | undefined {
@@ -84,19 +63,29 @@ export class TaskClient {
 	}
 
 	async submit(call: HttpCall, limits: CallLimits): Promise<TaskSnapshot> {
-		return await this.parse(await this.send(() => call, 'submit', limits), (b) => this.adapter.parseSubmit(b), limits);
+		return await this.parse(
+			await this.send(() => call, 'submit', limits),
+			(b) => this.adapter.parseSubmit(b),
+			limits,
+		);
 	}
 
 	async status(taskId: string, limits: CallLimits): Promise<TaskSnapshot> {
-		return await this.readStatus(await this.send(() => this.adapter.buildStatus(taskId), 'status', limits), limits);
+		return await this.readStatus(
+			await this.send(() => this.adapter.buildStatus(taskId), 'status', limits),
+			limits,
+		);
 	}
 
 	/** One list request for many tasks: each task's own body, still to be read with readStatus. */
-	async statusBatch(taskIds: string[], limits: CallLimits): Promise<Array<{ taskId: string; body: unknown }>> {
-		const { buildStatusBatch, splitStatusBatch } = this.adapter;
-		if (!buildStatusBatch || !splitStatusBatch) return [];
-		const body = await this.send(() => buildStatusBatch.call(this.adapter, taskIds), 'status', limits);
-		return await this.parse(body, (b) => splitStatusBatch.call(this.adapter, b), limits);
+	async statusBatch(
+		taskIds: string[],
+		limits: CallLimits,
+	): Promise<Array<{ taskId: string; body: unknown }>> {
+		const batch = this.adapter.statusBatch;
+		if (!batch) return [];
+		const body = await this.send(() => batch.build(taskIds), 'status', limits);
+		return await this.parse(body, (b) => batch.split(b), limits);
 	}
 
 	/** Reads one task's status body (from a list), with errors for that task's item. */
@@ -106,77 +95,53 @@ export class TaskClient {
 
 	/** Uploads one file; `open` is called again for every attempt, since a stream is read once. */
 	async upload(open: () => Promise<HttpCall>, limits: CallLimits): Promise<string> {
-		const { parseUpload } = this.adapter;
-		if (!parseUpload) throw new NodeOperationError(this.fn.getNode(), 'This provider has no file upload');
+		const upload = this.adapter.upload;
+		if (!upload) {
+			throw new NodeOperationError(this.fn.getNode(), 'This provider has no file upload');
+		}
 		const body = await this.send(open, 'upload', limits);
-		return await this.parse(body, (b) => parseUpload.call(this.adapter, b), limits);
+		return await this.parse(body, (b) => upload.parse(b), limits);
 	}
 
 	/** Streams one result image into n8n's binary store, retrying what a retry can fix. */
-	async download(url: string, fileStem: string, bounds: DownloadBounds, limits: CallLimits): Promise<DownloadedImage> {
+	async download(
+		url: string,
+		fileStem: string,
+		bounds: DownloadBounds,
+		limits: CallLimits,
+	): Promise<DownloadedImage> {
 		for (let attempt = 1; ; attempt++) {
-			const outcome = await this.tryDownload(url, fileStem, bounds, limits);
+			const outcome = await fetchImage(this.fn, this.clock, { url, fileStem, bounds, limits });
 			if ('image' in outcome) return outcome.image;
 			if ('fatal' in outcome) throw this.downloadError(url, outcome.fatal, limits, outcome.fix);
-			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () => this.downloadError(url, outcome.reason, limits));
+			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () =>
+				this.downloadError(url, outcome.reason, limits),
+			);
 		}
 	}
 
-	private async tryDownload(url: string, fileStem: string, bounds: DownloadBounds, limits: CallLimits): Promise<DownloadOutcome> {
-		const { maxBytes } = bounds;
-		let response: IN8nHttpFullResponse;
-		try {
-			response = (await this.fn.helpers.httpRequest({
-				method: 'GET',
-				url,
-				encoding: 'stream',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				timeout: limits.timeoutMs,
-				abortSignal: this.signal,
-			})) as IN8nHttpFullResponse;
-		} catch (error) {
-			return { failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' }, reason: plainMessage(error) };
-		}
-		const body = response.body as BinaryStream;
-		const { statusCode } = response;
-		const mimeType = (header(response.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
-		const length = Number(header(response.headers, 'content-length'));
-		const announced = Number.isFinite(length) && length > 0 ? length : undefined;
-		if (statusCode < 200 || statusCode >= 300 || !mimeType.startsWith('image/') || (announced ?? 0) > maxBytes) body.destroy();
-		if (statusCode === 404 || statusCode === 410 || statusCode === 403) {
-			return { fatal: `the image URL answered ${statusCode}`, fix: 'Result URLs expire about 24 hours after the task finished; run the task again if it is older' };
-		}
-		if (statusCode < 200 || statusCode >= 300) {
-			return { failure: { statusCode, retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')) }, reason: `the image URL answered ${statusCode}` };
-		}
-		if (!mimeType.startsWith('image/')) return { fatal: `the server sent "${mimeType || 'no content type'}" instead of an image` };
-		if (announced !== undefined && announced > maxBytes) {
-			return { fatal: `the image is ${formatMb(announced)}, above the ${formatMb(maxBytes)} limit`, fix: 'Raise Max Download Size (MB) in Options' };
-		}
-		const extension = IMAGE_EXTENSIONS[mimeType] ?? mimeType.slice(6);
-		try {
-			const binary = await storeStream(this.fn, body, `${fileStem}.${extension}`, mimeType, { ...bounds, deadline: Date.now() + bounds.timeoutMs }, announced);
-			return { image: { binary, mimeType } };
-		} catch (error) {
-			if (error instanceof DownloadLimitError && error.fatal) return { fatal: error.message, fix: error.fix };
-			const reason = error instanceof DownloadLimitError ? error.message : `the connection broke off during the download (${plainMessage(error)})`;
-			return { failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' }, reason };
-		}
-	}
-
-	private downloadError(url: string, reason: string, limits: CallLimits, fix?: string): NodeApiError {
+	private downloadError(
+		url: string,
+		reason: string,
+		limits: CallLimits,
+		fix?: string,
+	): NodeApiError {
 		const shortUrl = url.length > 120 ? `${url.slice(0, 117)}...` : url;
-		return providerError(
-			this.fn.getNode(),
-			this.adapter.displayName,
-			undefined,
-			{ message: `Could not download the result image: ${reason}`, description: `${fix ?? 'Try again later'}. URL: ${shortUrl}` },
-			limits.itemIndex,
-		);
+		return providerError(this.fn.getNode(), {
+			provider: this.adapter.displayName,
+			error: {
+				message: `Could not download the result image: ${reason}`,
+				description: `${fix ?? 'Try again later'}. URL: ${shortUrl}`,
+			},
+			itemIndex: limits.itemIndex,
+		});
 	}
 
-	private async parse<T>(body: unknown, read: (body: unknown) => T, limits: CallLimits): Promise<T> {
+	private async parse<T>(
+		body: unknown,
+		read: (body: unknown) => T,
+		limits: CallLimits,
+	): Promise<T> {
 		try {
 			return read(body);
 		} catch (error) {
@@ -184,9 +149,15 @@ export class TaskClient {
 				throw shapeError(this.fn.getNode(), this.adapter.displayName, error, limits.itemIndex);
 			}
 			if (error instanceof ProviderRejection) {
-				throw providerError(this.fn.getNode(), this.adapter.displayName, undefined, { message: error.message, code: error.code }, limits.itemIndex);
+				throw providerError(this.fn.getNode(), {
+					provider: this.adapter.displayName,
+					error: { message: error.message, code: error.code },
+					itemIndex: limits.itemIndex,
+				});
 			}
-			throw new NodeOperationError(this.fn.getNode(), plainMessage(error), { itemIndex: limits.itemIndex });
+			throw new NodeOperationError(this.fn.getNode(), plainMessage(error), {
+				itemIndex: limits.itemIndex,
+			});
 		}
 	}
 
@@ -207,13 +178,18 @@ export class TaskClient {
 			const multipart = multipartBody(call.multipart);
 			options.body = multipart.body as unknown as Buffer;
 			options.headers!['Content-Type'] = multipart.contentType;
-			if (multipart.contentLength !== undefined) options.headers!['Content-Length'] = multipart.contentLength;
+			if (multipart.contentLength !== undefined)
+				options.headers!['Content-Length'] = multipart.contentLength;
 		}
 		return options;
 	}
 
 	/** Sends one provider call with the retry policy; returns the parsed 2xx body. */
-	private async send(build: () => HttpCall | Promise<HttpCall>, kind: RequestKind, limits: CallLimits): Promise<unknown> {
+	private async send(
+		build: () => HttpCall | Promise<HttpCall>,
+		kind: RequestKind,
+		limits: CallLimits,
+	): Promise<unknown> {
 		for (let attempt = 1; ; attempt++) {
 			let failure: AttemptFailure;
 			let error: () => NodeApiError;
@@ -230,25 +206,47 @@ export class TaskClient {
 					// A cut or garbled JSON answer: as uncertain as a dropped connection.
 					failure = { networkCode: 'EBADJSON' };
 					error = () =>
-						providerError(this.fn.getNode(), this.adapter.displayName, statusCode, { message: 'The provider sent an unreadable (not JSON) answer', description: 'Try again later' }, limits.itemIndex);
+						providerError(this.fn.getNode(), {
+							provider: this.adapter.displayName,
+							statusCode,
+							error: {
+								message: 'The provider sent an unreadable (not JSON) answer',
+								description: 'Try again later',
+							},
+							itemIndex: limits.itemIndex,
+						});
 				} else {
-					failure = { statusCode, retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')) };
+					failure = {
+						statusCode,
+						retryAfterMs: parseRetryAfter(
+							header(response.headers, 'retry-after'),
+							this.clock.now(),
+						),
+					};
 					error = () =>
-						providerError(this.fn.getNode(), this.adapter.displayName, statusCode, this.adapter.parseError(statusCode, response.body), limits.itemIndex);
+						providerError(this.fn.getNode(), {
+							provider: this.adapter.displayName,
+							statusCode,
+							error: this.adapter.parseError(statusCode, response.body),
+							itemIndex: limits.itemIndex,
+						});
 				}
 			} catch (caught) {
 				const code = networkCode(caught) ?? 'ENETWORK';
 				failure = { networkCode: code };
 				const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-				const message = timedOut ? `no answer within ${Math.round(limits.timeoutMs / 1000)} s` : `${plainMessage(caught)} (${code})`;
+				const message = timedOut
+					? `no answer within ${Math.round(limits.timeoutMs / 1000)} s`
+					: `${plainMessage(caught)} (${code})`;
+				const description = timedOut
+					? 'Raise Request Timeout (seconds) in Options if the provider is slow'
+					: 'Check the Base URL in the credential and your network';
 				error = () =>
-					providerError(
-						this.fn.getNode(),
-						this.adapter.displayName,
-						undefined,
-						{ message, description: timedOut ? 'Raise Request Timeout (seconds) in Options if the provider is slow' : 'Check the Base URL in the credential and your network' },
-						limits.itemIndex,
-					);
+					providerError(this.fn.getNode(), {
+						provider: this.adapter.displayName,
+						error: { message, description },
+						itemIndex: limits.itemIndex,
+					});
 			}
 			if (this.signal?.aborted) throw new CancelledError();
 			await this.backoffOrThrow(kind, failure, attempt, limits, error);
@@ -264,13 +262,13 @@ export class TaskClient {
 	): Promise<void> {
 		const decision = decideRetry(kind, failure, this.adapter.idempotentSubmit);
 		const delay = retryDelayMs(attempt, failure);
-		if (!decision.retry || attempt >= MAX_ATTEMPTS || Date.now() + delay > limits.deadline) {
+		if (!decision.retry || attempt >= MAX_ATTEMPTS || this.clock.now() + delay > limits.deadline) {
 			const final = error();
 			if (decision.mayHaveCreatedTask) {
 				final.description = `${final.description ? `${final.description}. ` : ''}The request failed after it was sent, so the provider may have created (and billed) a task. It was not sent again; check your ${this.adapter.displayName} dashboard before re-running.`;
 			}
 			throw final;
 		}
-		await pause(delay, this.signal);
+		await pause(delay, this.clock, this.signal);
 	}
 }

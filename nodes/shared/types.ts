@@ -54,13 +54,19 @@ export interface MultipartFile {
 /** A request described as data; the task client adds base URL, auth, timeouts and retries. */
 export interface HttpCall {
 	method: 'GET' | 'POST';
-	/** Which credential URL the path is relative to. */
+	/** Which of the provider's base URLs the path is relative to. */
 	base: 'api' | 'files';
 	path: string;
 	qs?: IDataObject;
 	headers?: IDataObject;
 	json?: IDataObject;
 	multipart?: MultipartFile;
+}
+
+/** The base URLs an adapter reads from its credential. */
+export interface BaseUrls {
+	api: string;
+	files: string;
 }
 
 export interface ProviderError {
@@ -75,49 +81,75 @@ export interface ModelInfo {
 	promptMaxLength: number;
 	/** Most images one task may return; above it the router submits several tasks. */
 	maxImagesPerTask: number;
-	supportsMask: boolean;
 }
 
-export interface UploadRules {
+/** The provider hosts input files, so binary images can be uploaded and then passed by URL. */
+export interface UploadCapability {
 	mimeTypes: string[];
 	maxBytes: number;
+	build(file: MultipartFile): HttpCall;
+	/** The hosted URL from the upload answer. */
+	parse(body: unknown): string;
 }
 
-export interface CallbackRules {
-	/** Display name of the field, for error messages. */
+/** Some models take a mask image (PNG with alpha) with an edit. */
+export interface MaskCapability {
+	models: string[];
+}
+
+/** One request that reads many tasks at once. */
+export interface StatusBatchCapability {
+	build(taskIds: string[]): HttpCall;
+	/** Each task's own body, read later with parseStatus. */
+	split(body: unknown): Array<{ taskId: string; body: unknown }>;
+}
+
+/** What a provider signs its callbacks with, when it signs them. */
+export interface CallbackSignature {
+	/** Lower-case request header that carries the signature. */
+	header: string;
+	verify(rawBody: Buffer, headerValue: unknown, apiKey: string): boolean;
+}
+
+/** The provider calls a URL given with the task when the task ends. */
+export interface CallbackCapability {
+	/** Display name of the URL field, for error messages. */
 	field: string;
 	httpsOnly: boolean;
 	blockPrivateHosts: boolean;
 	maxLength: number;
+	/** Whether a callback body (and its headers) has this provider's shape. */
+	matches(body: IDataObject, headers: IDataObject): boolean;
+	/** The task state a callback body carries. */
+	read(body: IDataObject): TaskSnapshot;
+	signature?: CallbackSignature;
 }
 
 export interface ProviderAdapter {
 	/** Shown in output items (`json.provider`) and in error messages. */
 	displayName: string;
 	credentialType: string;
+	/** Which documented wire format this adapter speaks (the test fakes serve each one). */
+	wireFormat: 'unified-task' | 'apiframe-v2';
 	models: ModelInfo[];
 	/** File extensions accepted in image URLs (lower case, no dot). */
 	imageUrlExtensions: string[];
-	/** Undefined when the provider has no documented file host. */
-	upload?: UploadRules;
-	/** Said to the user when binary input is given but `upload` is undefined. */
-	noUploadHint: string;
-	callback: CallbackRules;
+	taskId: { pattern: RegExp; example: string };
 	/** Submissions carry an idempotency key, so any failed submit may be retried. */
 	idempotentSubmit: boolean;
-	taskIdPattern: RegExp;
-	taskIdExample: string;
+	upload?: UploadCapability;
+	mask?: MaskCapability;
+	callback?: CallbackCapability;
+	statusBatch?: StatusBatchCapability;
+	/** Where the calls go, read from the credential's fields. */
+	baseUrls(credentials: IDataObject): BaseUrls;
 	/** Provider-only checks on the request (sizes, qualities, extras). */
 	validate(request: ImageRequest): FieldProblem[];
 	buildSubmit(request: ImageRequest, imagesInTask: number, idempotencyKey: string): HttpCall;
 	parseSubmit(body: unknown): TaskSnapshot;
 	buildStatus(taskId: string): HttpCall;
 	parseStatus(body: unknown): TaskSnapshot;
-	/** Optional batched status: one request for many tasks. */
-	buildStatusBatch?(taskIds: string[]): HttpCall;
-	/** Splits a list answer into each task's own body, read later with parseStatus. */
-	splitStatusBatch?(body: unknown): Array<{ taskId: string; body: unknown }>;
-	buildUpload?(file: MultipartFile): HttpCall;
-	parseUpload?(body: unknown): string;
 	parseError(statusCode: number, body: unknown): ProviderError;
+	/** One sentence a user can act on, for a failed task's code and message. */
+	failureAdvice(error: { code?: string; message: string }): string;
 }

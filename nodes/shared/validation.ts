@@ -1,4 +1,10 @@
-import type { CallbackRules, FieldProblem, ImageRequest, ModelInfo, ProviderAdapter } from './types';
+import type {
+	CallbackCapability,
+	FieldProblem,
+	ImageRequest,
+	ModelInfo,
+	ProviderAdapter,
+} from './types';
 
 export const MAX_INPUT_IMAGES = 16;
 export const MAX_IMAGES_PER_ITEM = 10;
@@ -21,14 +27,35 @@ function parseHttpUrl(value: string): URL | undefined {
 /** Loopback, private, link-local and unspecified addresses, as literal hosts. */
 export function isPrivateHost(hostname: string): boolean {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return true;
+	if (
+		host === 'localhost' ||
+		host.endsWith('.localhost') ||
+		host.endsWith('.local') ||
+		host.endsWith('.internal')
+	)
+		return true;
 	const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
 	if (v4) {
 		const [a, b] = [Number(v4[1]), Number(v4[2])];
-		return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+		return (
+			a === 0 ||
+			a === 10 ||
+			a === 127 ||
+			(a === 169 && b === 254) ||
+			(a === 172 && b >= 16 && b <= 31) ||
+			(a === 192 && b === 168) ||
+			(a === 100 && b >= 64 && b <= 127)
+		);
 	}
 	if (host.includes(':')) {
-		return host === '::' || host === '::1' || host.startsWith('fc') || host.startsWith('fd') || host.startsWith('fe80') || host.startsWith('::ffff:');
+		return (
+			host === '::' ||
+			host === '::1' ||
+			host.startsWith('fc') ||
+			host.startsWith('fd') ||
+			host.startsWith('fe80') ||
+			host.startsWith('::ffff:')
+		);
 	}
 	return false;
 }
@@ -41,7 +68,11 @@ function extensionOf(url: URL): string | undefined {
 
 export function checkPrompt(prompt: string, model: ModelInfo): FieldProblem | undefined {
 	if (prompt.trim() === '') {
-		return { field: 'Prompt', message: 'is empty', fix: 'Describe the image to create or the change to make' };
+		return {
+			field: 'Prompt',
+			message: 'is empty',
+			fix: 'Describe the image to create or the change to make',
+		};
 	}
 	const length = codePointLength(prompt);
 	if (length > model.promptMaxLength) {
@@ -56,22 +87,42 @@ export function checkPrompt(prompt: string, model: ModelInfo): FieldProblem | un
 
 export function checkImageCount(count: number): FieldProblem | undefined {
 	if (!Number.isInteger(count) || count < 1 || count > MAX_IMAGES_PER_ITEM) {
-		return { field: 'Number of Images', message: `is ${count}`, fix: `Use a whole number from 1 to ${MAX_IMAGES_PER_ITEM}` };
+		return {
+			field: 'Number of Images',
+			message: `is ${count}`,
+			fix: `Use a whole number from 1 to ${MAX_IMAGES_PER_ITEM}`,
+		};
 	}
 	return undefined;
 }
 
 /** Checks one input image URL: http(s), and an image type the provider reads when the path shows one. */
-export function checkImageUrl(value: string, field: string, extensions: string[]): FieldProblem | undefined {
+export function checkImageUrl(
+	value: string,
+	field: string,
+	extensions: string[],
+): FieldProblem | undefined {
 	const url = parseHttpUrl(value);
 	if (!url) {
-		return { field, message: `"${value.slice(0, 80)}" is not an http(s) URL`, fix: 'Give a public http:// or https:// link to the image, or use Input Binary Fields for files from earlier nodes' };
+		return {
+			field,
+			message: `"${value.slice(0, 80)}" is not an http(s) URL`,
+			fix: 'Give a public http:// or https:// link to the image, or use Input Binary Fields for files from earlier nodes',
+		};
 	}
 	if (value.length > MAX_URL_LENGTH) {
-		return { field, message: `a URL is ${value.length} characters long`, fix: `Use URLs of at most ${MAX_URL_LENGTH} characters` };
+		return {
+			field,
+			message: `a URL is ${value.length} characters long`,
+			fix: `Use URLs of at most ${MAX_URL_LENGTH} characters`,
+		};
 	}
 	const extension = extensionOf(url);
-	if (extension !== undefined && /^[a-z0-9]{2,5}$/.test(extension) && !extensions.includes(extension)) {
+	if (
+		extension !== undefined &&
+		/^[a-z0-9]{2,5}$/.test(extension) &&
+		!extensions.includes(extension)
+	) {
 		return {
 			field,
 			message: `"${url.pathname.split('/').pop()}" is a .${extension} file`,
@@ -81,27 +132,64 @@ export function checkImageUrl(value: string, field: string, extensions: string[]
 	return undefined;
 }
 
-export function checkCallbackUrl(value: string, field: string, rules: CallbackRules): FieldProblem | undefined {
+type CallbackRules = Pick<CallbackCapability, 'httpsOnly' | 'blockPrivateHosts' | 'maxLength'>;
+
+export function checkCallbackUrl(
+	value: string,
+	field: string,
+	rules: CallbackRules,
+): FieldProblem | undefined {
 	const url = parseHttpUrl(value);
-	if (!url) return { field, message: `"${value.slice(0, 80)}" is not a URL`, fix: 'Give the full https:// URL that should receive the notification' };
+	if (!url)
+		return {
+			field,
+			message: `"${value.slice(0, 80)}" is not a URL`,
+			fix: 'Give the full https:// URL that should receive the notification',
+		};
 	if (value.length > rules.maxLength) {
-		return { field, message: `is ${value.length} characters long`, fix: `Use a URL of at most ${rules.maxLength} characters` };
+		return {
+			field,
+			message: `is ${value.length} characters long`,
+			fix: `Use a URL of at most ${rules.maxLength} characters`,
+		};
 	}
 	if (rules.httpsOnly && url.protocol !== 'https:') {
-		return { field, message: 'must use https', fix: 'The provider only calls https:// URLs; put n8n behind TLS or use a tunnel' };
+		return {
+			field,
+			message: 'must use https',
+			fix: 'The provider only calls https:// URLs; put n8n behind TLS or use a tunnel',
+		};
 	}
 	if (rules.blockPrivateHosts && isPrivateHost(url.hostname)) {
-		return { field, message: `points to a private or local address (${url.hostname})`, fix: 'The provider refuses internal addresses; use n8n\'s public webhook URL' };
+		return {
+			field,
+			message: `points to a private or local address (${url.hostname})`,
+			fix: "The provider refuses internal addresses; use n8n's public webhook URL",
+		};
 	}
 	return undefined;
 }
 
+function callbackProblem(url: string, adapter: ProviderAdapter): FieldProblem | undefined {
+	if (!adapter.callback) {
+		return {
+			field: 'Completion',
+			message: `${adapter.displayName} has no callbacks`,
+			fix: 'Choose Wait for Images or Return Task IDs',
+		};
+	}
+	return checkCallbackUrl(url, adapter.callback.field, adapter.callback);
+}
+
 export function checkTaskId(value: string, adapter: ProviderAdapter): FieldProblem | undefined {
-	if (!adapter.taskIdPattern.test(value)) {
+	if (!adapter.taskId.pattern.test(value)) {
 		return {
 			field: 'Task ID',
-			message: value.trim() === '' ? 'is empty' : `"${value.slice(0, 80)}" is not a ${adapter.displayName} task ID`,
-			fix: `Use the taskId from an earlier Generate or Edit run, e.g. ${adapter.taskIdExample}`,
+			message:
+				value.trim() === ''
+					? 'is empty'
+					: `"${value.slice(0, 80)}" is not a ${adapter.displayName} task ID`,
+			fix: `Use the taskId from an earlier Generate or Edit run, e.g. ${adapter.taskId.example}`,
 		};
 	}
 	return undefined;
@@ -116,21 +204,44 @@ export function checkRequest(
 ): FieldProblem | undefined {
 	const model = adapter.models.find((m) => m.value === request.model);
 	if (!model) {
-		return { field: 'Model', message: `"${request.model}" is not offered by ${adapter.displayName}`, fix: `Choose one of ${adapter.models.map((m) => m.value).join(', ')}` };
+		return {
+			field: 'Model',
+			message: `"${request.model}" is not offered by ${adapter.displayName}`,
+			fix: `Choose one of ${adapter.models.map((m) => m.value).join(', ')}`,
+		};
 	}
-	const problems: Array<FieldProblem | undefined> = [checkPrompt(request.prompt, model), checkImageCount(request.imageCount)];
+	const problems: Array<FieldProblem | undefined> = [
+		checkPrompt(request.prompt, model),
+		checkImageCount(request.imageCount),
+	];
 	if (request.operation === 'edit' && inputImageCount === 0) {
-		problems.push({ field: 'Image URLs', message: 'no input image was given', fix: 'Add at least one image URL or binary field to edit' });
+		problems.push({
+			field: 'Image URLs',
+			message: 'no input image was given',
+			fix: 'Add at least one image URL or binary field to edit',
+		});
 	}
 	if (inputImageCount > MAX_INPUT_IMAGES) {
-		problems.push({ field: 'Image URLs', message: `${inputImageCount} input images were given`, fix: `Use at most ${MAX_INPUT_IMAGES} images in total (URLs plus binary fields)` });
+		problems.push({
+			field: 'Image URLs',
+			message: `${inputImageCount} input images were given`,
+			fix: `Use at most ${MAX_INPUT_IMAGES} images in total (URLs plus binary fields)`,
+		});
 	}
-	for (const url of request.imageUrls) problems.push(checkImageUrl(url, 'Image URLs', adapter.imageUrlExtensions));
-	if ((request.maskUrl !== undefined || maskBinary) && !model.supportsMask) {
-		problems.push({ field: 'Mask', message: `${model.name} takes no mask on ${adapter.displayName}`, fix: 'Remove the mask, or choose a model that supports one' });
+	for (const url of request.imageUrls)
+		problems.push(checkImageUrl(url, 'Image URLs', adapter.imageUrlExtensions));
+	const takesMask = adapter.mask?.models.includes(model.value) ?? false;
+	if ((request.maskUrl !== undefined || maskBinary) && !takesMask) {
+		problems.push({
+			field: 'Mask',
+			message: `${model.name} takes no mask on ${adapter.displayName}`,
+			fix: 'Remove the mask, or choose a model that supports one',
+		});
 	}
-	if (request.maskUrl !== undefined) problems.push(checkImageUrl(request.maskUrl, 'Mask URL', ['png']));
-	if (request.callbackUrl !== undefined) problems.push(checkCallbackUrl(request.callbackUrl, adapter.callback.field, adapter.callback));
+	if (request.maskUrl !== undefined)
+		problems.push(checkImageUrl(request.maskUrl, 'Mask URL', ['png']));
+	if (request.callbackUrl !== undefined)
+		problems.push(callbackProblem(request.callbackUrl, adapter));
 	problems.push(...adapter.validate(request));
 	return problems.find((p): p is FieldProblem => p !== undefined);
 }

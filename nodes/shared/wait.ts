@@ -1,4 +1,4 @@
-import { sleep } from 'n8n-workflow';
+import type { Clock } from './clock';
 
 /** Longest single sleep, so a stopped execution is noticed quickly. */
 const SLICE_MS = 200;
@@ -11,12 +11,12 @@ export class CancelledError extends Error {
 }
 
 /** Waits `ms` in short slices, throwing CancelledError as soon as the execution is stopped. */
-export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
-	const until = Date.now() + ms;
+export async function pause(ms: number, clock: Clock, signal?: AbortSignal): Promise<void> {
+	const until = clock.now() + ms;
 	for (;;) {
 		if (signal?.aborted) throw new CancelledError();
-		const left = until - Date.now();
+		const left = until - clock.now();
 		if (left <= 0) return;
-		await sleep(Math.min(left, SLICE_MS));
+		await clock.sleep(Math.min(left, SLICE_MS));
 	}
 }

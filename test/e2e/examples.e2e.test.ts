@@ -8,7 +8,19 @@ import * as path from 'path';
 
 import { startAllFakes } from '../fakes';
 import type { FakeProvider } from '../fakes';
-import { freePort, importCredentials, importExamples, installTarball, n8nCli, n8nEnv, packProject, setupOwner, startN8n, stopwatch, tempUserFolder } from './n8nHost';
+import {
+	freePort,
+	importCredentials,
+	importExamples,
+	installTarball,
+	n8nCli,
+	n8nEnv,
+	packProject,
+	setupOwner,
+	startN8n,
+	stopwatch,
+	tempUserFolder,
+} from './n8nHost';
 import type { N8nServer } from './n8nHost';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
@@ -17,25 +29,36 @@ const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 interface Item {
 	json: Record<string, unknown>;
-	binary?: Record<string, { mimeType: string; fileName: string; id?: string; bytes?: number; fileSize?: string }>;
+	binary?: Record<
+		string,
+		{ mimeType: string; fileName: string; id?: string; bytes?: number; fileSize?: string }
+	>;
 	pairedItem?: unknown;
 }
 interface Run {
 	status: string;
-	data: { resultData: { error?: { message: string }; runData: Record<string, Array<{ data: { main: Item[][] } }>> } };
+	data: {
+		resultData: {
+			error?: { message: string };
+			runData: Record<string, Array<{ data: { main: Item[][] } }>>;
+		};
+	};
 }
 
 let user: string;
 let env: NodeJS.ProcessEnv;
 let server: N8nServer | undefined;
-let fakes: { starMagic: FakeProvider; evoLink: FakeProvider; apiframe: FakeProvider };
+let fakes: Record<string, FakeProvider>;
 let cookie = '';
 const { timings, timed } = stopwatch();
 
 /** Runs one imported workflow with `n8n execute --rawOutput` and parses the IRun it prints. */
 async function execute(workflowId: string): Promise<Run> {
 	const cliEnv = { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
-	const { stdout } = await timed(`execute ${workflowId}`, async () => await n8nCli(cliEnv, ['execute', `--id=${workflowId}`, '--rawOutput']));
+	const { stdout } = await timed(
+		`execute ${workflowId}`,
+		async () => await n8nCli(cliEnv, ['execute', `--id=${workflowId}`, '--rawOutput']),
+	);
 	const start = stdout.search(/^\{$/m);
 	expect(start).toBeGreaterThanOrEqual(0);
 	return JSON.parse(stdout.slice(start)) as Run;
@@ -71,7 +94,10 @@ beforeAll(async () => {
 	await timed('import credentials', async () => await importCredentials(env, fakes));
 	await timed('import workflows', async () => await importExamples(env, fakes.evoLink.baseUrl));
 	// The trigger's workflow is published (active) before n8n starts, so its webhook is registered.
-	await timed('publish trigger workflow', async () => await n8nCli(env, ['publish:workflow', '--id=gptImgCbReceive1']));
+	await timed(
+		'publish trigger workflow',
+		async () => await n8nCli(env, ['publish:workflow', '--id=gptImgCbReceive1']),
+	);
 	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 
 	// An owner account, so the REST API (node and credential types) can be read like the editor does.
@@ -89,8 +115,13 @@ beforeEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
 
 describe('n8n loads the package', () => {
 	it('lists every node and credential of the package, with icons it serves', async () => {
-		const get = async (url: string) => await fetch(`${server!.base}${url}`, { headers: { cookie } });
-		const nodes = (await (await get('/types/nodes.json')).json()) as Array<{ name: string; iconUrl?: { light: string; dark: string }; credentials?: Array<{ name: string }> }>;
+		const get = async (url: string) =>
+			await fetch(`${server!.base}${url}`, { headers: { cookie } });
+		const nodes = (await (await get('/types/nodes.json')).json()) as Array<{
+			name: string;
+			iconUrl?: { light: string; dark: string };
+			credentials?: Array<{ name: string }>;
+		}>;
 		const ours = nodes.filter((n) => n.name.startsWith(`${PACKAGE}.`));
 		expect(ours.map((n) => n.name).sort()).toEqual(
 			[
@@ -111,10 +142,15 @@ describe('n8n loads the package', () => {
 				expect(await response.text()).toMatch(/^<svg /);
 			}
 		}
-		const credentials = (await (await get('/types/credentials.json')).json()) as Array<{ name: string; iconUrl?: { light: string; dark: string } }>;
+		const credentials = (await (await get('/types/credentials.json')).json()) as Array<{
+			name: string;
+			iconUrl?: { light: string; dark: string };
+		}>;
 		for (const name of ['starMagicApi', 'evoLinkApi', 'apiframeApi']) {
 			const credential = credentials.find((c) => c.name === name);
-			expect(credential?.iconUrl?.light).toMatch(new RegExp(`^icons/${PACKAGE}/dist/icons/.+\\.svg$`));
+			expect(credential?.iconUrl?.light).toMatch(
+				new RegExp(`^icons/${PACKAGE}/dist/icons/.+\\.svg$`),
+			);
 		}
 		const log = fs.readFileSync(path.join(user, 'n8n.log'), 'utf8');
 		expect(log).not.toMatch(/Failed to load package|Cannot find module/);
@@ -126,7 +162,7 @@ describe('example workflows run in n8n', () => {
 		['text-to-image-starmagic.json', 'starMagic', 'Generate with StarMagic'],
 		['text-to-image-evolink.json', 'evoLink', 'Generate with EvoLink'],
 		['text-to-image-apiframe.json', 'apiframe', 'Generate with Apiframe'],
-	] as const)('%s: one image as the workflow\'s binary output', async (file, provider, node) => {
+	] as const)("%s: one image as the workflow's binary output", async (file, provider, node) => {
 		const run = await execute(workflowFile(file).id as string);
 		expect(run.status).toBe('success');
 		const [item, ...rest] = output(run, node);
@@ -178,27 +214,39 @@ describe('example workflows run in n8n', () => {
 		expect(images.map((i) => i.pairedItem)).toEqual(prompts.map((_, item) => ({ item })));
 		for (const image of images) expect(image.binary!.data.mimeType).toBe('image/png');
 		expect(fakes.starMagic.counts).toMatchObject({ submissions: 5, downloads: 5 });
-		const sent = fakes.starMagic.requests.filter((r) => r.route === 'submit').map((r) => r.body.prompt);
+		const sent = fakes.starMagic.requests
+			.filter((r) => r.route === 'submit')
+			.map((r) => r.body.prompt);
 		expect(sent.sort()).toEqual([...prompts].sort());
 	});
 });
 
 describe('callbacks in n8n', () => {
-	it('callback-1/2: the submitting run ends at once; the provider calls n8n and the trigger\'s workflow gets the image', async () => {
+	it("callback-1/2: the submitting run ends at once; the provider calls n8n and the trigger's workflow gets the image", async () => {
 		// The workflow keeps its public https URL (the provider's rules hold); the fake delivers it to
 		// the local n8n, as DNS and a TLS proxy in front of n8n would.
-		fakes.evoLink.options.callbackRewrite = (url: string) => url.replace('https://n8n.example.com', server!.base);
+		fakes.evoLink.options.callbackRewrite = (url: string) =>
+			url.replace('https://n8n.example.com', server!.base);
 		const run = await execute('gptImgCbSubmit01');
 		expect(run.status).toBe('success');
 		const [task] = output(run, 'Submit to EvoLink');
-		expect(task.json).toMatchObject({ status: 'queued', taskId: expect.stringMatching(/^task-unified-/) });
+		expect(task.json).toMatchObject({
+			status: 'queued',
+			taskId: expect.stringMatching(/^task-unified-/),
+		});
 		await fakes.evoLink.whenCallbacksIdle();
 		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
-		expect(fakes.evoLink.callbacks[0].url).toBe(`${server!.base}/webhook/6d1c8a52-4d7e-4b1a-9a8f-2f7d1c0e5b31/gpt-image`);
+		expect(fakes.evoLink.callbacks[0].url).toBe(
+			`${server!.base}/webhook/6d1c8a52-4d7e-4b1a-9a8f-2f7d1c0e5b31/gpt-image`,
+		);
 
 		const received = await waitForExecution('gptImgCbReceive1');
 		const [item] = received.resultData.runData['GPT Image Trigger'][0].data.main[0];
-		expect(item.json).toMatchObject({ provider: 'EvoLink', taskId: task.json.taskId, status: 'completed' });
+		expect(item.json).toMatchObject({
+			provider: 'EvoLink',
+			taskId: task.json.taskId,
+			status: 'completed',
+		});
 		expect(item.binary!.data.mimeType).toBe('image/png');
 		expect(storedBytes(item.binary!.data).subarray(0, 8)).toEqual(PNG);
 		expect(fakes.evoLink.counts).toMatchObject({ submissions: 1, downloads: 1, statusPolls: 0 });
@@ -209,14 +257,23 @@ describe('callbacks in n8n', () => {
 async function waitForExecution(workflowId: string): Promise<Run['data']> {
 	const deadline = Date.now() + 60000;
 	for (;;) {
-		const list = await fetch(`${server!.base}/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`, { headers: { cookie } });
-		const body = (await list.json()) as { data: { results: Array<{ id: string; status: string }> } };
+		const list = await fetch(
+			`${server!.base}/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
+			{ headers: { cookie } },
+		);
+		const body = (await list.json()) as {
+			data: { results: Array<{ id: string; status: string }> };
+		};
 		const done = body.data.results.find((e) => e.status === 'success' || e.status === 'error');
 		if (done) {
 			expect(done.status).toBe('success');
-			const detail = (await (await fetch(`${server!.base}/rest/executions/${done.id}`, { headers: { cookie } })).json()) as { data: { data: string } };
+			const detail = (await (
+				await fetch(`${server!.base}/rest/executions/${done.id}`, { headers: { cookie } })
+			).json()) as { data: { data: string } };
 			// Execution data comes in n8n's "flatted" encoding; n8n's own copy of flatted reads it.
-			const flatted = require(require.resolve('flatted', { paths: [path.join(__dirname, 'n8n', 'node_modules', 'n8n')] })) as { parse(text: string): Run['data'] };
+			const flatted = require(
+				require.resolve('flatted', { paths: [path.join(__dirname, 'n8n', 'node_modules', 'n8n')] }),
+			) as { parse(text: string): Run['data'] };
 			return flatted.parse(detail.data.data);
 		}
 		if (Date.now() > deadline) throw new Error(`no finished execution of ${workflowId}`);
@@ -230,9 +287,15 @@ describe('provider failover', () => {
 		const run = await execute('gptImgFailover01');
 		expect(run.status).toBe('success');
 		const [image] = output(run, 'Image (either provider)');
-		expect(image.json).toMatchObject({ provider: 'Apiframe', status: 'completed', prompt: 'A paper lantern floating over a lake at dusk' });
+		expect(image.json).toMatchObject({
+			provider: 'Apiframe',
+			status: 'completed',
+			prompt: 'A paper lantern floating over a lake at dusk',
+		});
 		expect(storedBytes(image.binary!.data).subarray(0, 8)).toEqual(PNG);
-		expect(run.data.resultData.runData['Generate with EvoLink'][0].data.main[1][0].json.error).toMatch(/^EvoLink: /);
+		expect(
+			run.data.resultData.runData['Generate with EvoLink'][0].data.main[1][0].json.error,
+		).toMatch(/^EvoLink: /);
 		expect(fakes.evoLink.counts.submissions).toBe(0);
 		expect(fakes.apiframe.counts.submissions).toBe(1);
 	});

@@ -6,11 +6,17 @@
  * path: $fromAI() parameters filled from the call, execute() in a SupplyDataContext, the json
  * returned to the agent as a string, binary dropped.
  */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { loadPackage, runWorkflow } from './harness';
 import type { RunResult } from './harness';
-import { assertNoSecret, credentialsFor, startFakes, stopFakes } from './setup';
+import { assertNoSecret, credentialsFor, NODES, startFakes, stopFakes } from './setup';
 import type { Fakes, NodeName } from './setup';
 
 interface ToolCall {
@@ -45,7 +51,11 @@ class ToolCallingAgent implements INodeType {
 		const args = JSON.parse(this.getNodeParameter('args', 0) as string) as IDataObject;
 		const calls: ToolCall[] = [];
 		for (const tool of tools) {
-			const call: ToolCall = { name: tool.name, description: tool.description, argNames: Object.keys(tool.schema.shape).sort() };
+			const call: ToolCall = {
+				name: tool.name,
+				description: tool.description,
+				argNames: Object.keys(tool.schema.shape).sort(),
+			};
 			try {
 				call.result = await tool.invoke(args);
 			} catch (error) {
@@ -62,14 +72,18 @@ pkg.nodeTypesByName['test.toolCallingAgent'] = new ToolCallingAgent();
 
 let fakes: Fakes;
 beforeAll(async () => {
-	fakes = await startFakes(200);
+	fakes = await startFakes();
 });
 afterAll(async () => await stopFakes(fakes));
 beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
 
 const PROMPT = "={{ $fromAI('prompt', 'What the image should show', 'string') }}";
 
-async function callAsTool(node: NodeName, parameters: IDataObject, args: IDataObject): Promise<{ call: ToolCall; run: RunResult }> {
+async function callAsTool(
+	node: NodeName,
+	parameters: IDataObject,
+	args: IDataObject,
+): Promise<{ call: ToolCall; run: RunResult }> {
 	const toolName = `${node} tool`;
 	const run = await runWorkflow({
 		nodes: [
@@ -89,37 +103,59 @@ async function callAsTool(node: NodeName, parameters: IDataObject, args: IDataOb
 }
 
 describe('as an AI Agent tool (URL-only by default)', () => {
-	it.each(['starMagic', 'evoLink', 'apiframe'] as NodeName[])('%s: generates from the prompt the agent sends and answers with the image URL', async (node) => {
-		const { call, run } = await callAsTool(node, { operation: 'generate', prompt: PROMPT, options: { pollIntervalSeconds: 1 } }, { prompt: 'A lighthouse at dawn' });
-		const display = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}`].description.displayName;
+	it.each(NODES)(
+		'%s: generates from the prompt the agent sends and answers with the image URL',
+		async (node) => {
+			const { call, run } = await callAsTool(
+				node,
+				{ operation: 'generate', prompt: PROMPT, options: { pollIntervalSeconds: 1 } },
+				{ prompt: 'A lighthouse at dawn' },
+			);
+			const display = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}`].description.displayName;
 
-		// What the model reads: the operation's action, and one argument, the prompt.
-		expect(call.description).toBe(`Generate an image in ${display}`);
-		expect(call.argNames).toEqual(['prompt']);
-		expect(call.error).toBeUndefined();
+			// What the model reads: the operation's action, and one argument, the prompt.
+			expect(call.description).toBe(`Generate an image in ${display}`);
+			expect(call.argNames).toEqual(['prompt']);
+			expect(call.error).toBeUndefined();
 
-		// What the model gets back: json only, with a working URL to the image.
-		const answer = JSON.parse(call.result!) as IDataObject[];
-		expect(answer).toHaveLength(1);
-		expect(answer[0]).toEqual(expect.objectContaining({ provider: display, model: 'gpt-image-1.5', prompt: 'A lighthouse at dawn', status: 'completed' }));
-		expect(answer[0].imageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+			// What the model gets back: json only, with a working URL to the image.
+			const answer = JSON.parse(call.result!) as IDataObject[];
+			expect(answer).toHaveLength(1);
+			expect(answer[0]).toEqual(
+				expect.objectContaining({
+					provider: display,
+					model: 'gpt-image-1.5',
+					prompt: 'A lighthouse at dawn',
+					status: 'completed',
+				}),
+			);
+			expect(answer[0].imageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
 
-		// URL-only: nothing was downloaded and no binary is in the tool's output.
-		const fake = fakes[node];
-		expect(fake.requests.filter((r) => r.route === 'submit')).toHaveLength(1);
-		expect(fake.requests.filter((r) => r.route === 'download')).toHaveLength(0);
-		expect(JSON.stringify(run.runData[`${node} tool`])).not.toContain('"binary"');
+			// URL-only: nothing was downloaded and no binary is in the tool's output.
+			const fake = fakes[node];
+			expect(fake.requests.filter((r) => r.route === 'submit')).toHaveLength(1);
+			expect(fake.requests.filter((r) => r.route === 'download')).toHaveLength(0);
+			expect(JSON.stringify(run.run.data.resultData.runData[`${node} tool`])).not.toContain(
+				'"binary"',
+			);
 
-		// ... and the URL the model got serves the image.
-		const image = await fetch(answer[0].imageUrl as string);
-		expect(image.headers.get('content-type')).toBe('image/png');
-	});
+			// ... and the URL the model got serves the image.
+			const image = await fetch(answer[0].imageUrl as string);
+			expect(image.headers.get('content-type')).toBe('image/png');
+		},
+	);
 
 	it('edits the images at the URLs the agent passes', async () => {
 		const source = `${fakes.evoLink.baseUrl}/samples/photo.png`;
 		const { call } = await callAsTool(
 			'evoLink',
-			{ operation: 'edit', prompt: PROMPT, imageUrls: "={{ $fromAI('imageUrls', 'Public URLs of the images to edit, comma-separated', 'string') }}", options: { pollIntervalSeconds: 1 } },
+			{
+				operation: 'edit',
+				prompt: PROMPT,
+				imageUrls:
+					"={{ $fromAI('imageUrls', 'Public URLs of the images to edit, comma-separated', 'string') }}",
+				options: { pollIntervalSeconds: 1 },
+			},
 			{ prompt: 'Make it night', imageUrls: source },
 		);
 		expect(call.description).toBe('Edit an image in EvoLink');
@@ -130,24 +166,39 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 	});
 
 	it('hands the model a message it can act on when an argument is bad, before any request', async () => {
-		const { call } = await callAsTool('apiframe', { operation: 'generate', prompt: PROMPT }, { prompt: '   ' });
+		const { call } = await callAsTool(
+			'apiframe',
+			{ operation: 'generate', prompt: PROMPT },
+			{ prompt: '   ' },
+		);
 		expect(call.result).toBeUndefined();
 		expect(call.error).toMatch(/^Prompt/);
 		expect(fakes.apiframe.requests).toHaveLength(0);
 	});
 
 	it('still returns binary when Output Images As is set explicitly (the agent then only sees the json)', async () => {
-		const { call, run } = await callAsTool('starMagic', { operation: 'generate', prompt: PROMPT, options: { output: 'binary', pollIntervalSeconds: 1 } }, { prompt: 'A red kite' });
+		const { call, run } = await callAsTool(
+			'starMagic',
+			{
+				operation: 'generate',
+				prompt: PROMPT,
+				options: { output: 'binary', pollIntervalSeconds: 1 },
+			},
+			{ prompt: 'A red kite' },
+		);
 		expect(JSON.parse(call.result!)[0].imageUrl).toMatch(/^http/);
 		expect(fakes.starMagic.requests.filter((r) => r.route === 'download')).toHaveLength(1);
 		expect(run.status).toBe('success');
 	});
 
 	it('offers the agent-oriented description as the default of a manually set tool description', () => {
-		for (const node of ['starMagic', 'evoLink', 'apiframe']) {
-			const tool = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}Tool`].description as INodeTypeDescription;
+		for (const node of NODES) {
+			const tool = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}Tool`]
+				.description as INodeTypeDescription;
 			const property = tool.properties.find((p) => p.name === 'toolDescription')!;
-			expect(property.default).toMatch(/^Creates an image with OpenAI GPT Image \(through \w+\) from a text prompt, or edits images given as public URLs, and returns the image URLs/);
+			expect(property.default).toMatch(
+				/^Creates an image with OpenAI GPT Image \(through \w+\) from a text prompt, or edits images given as public URLs, and returns the image URLs/,
+			);
 		}
 	});
 });

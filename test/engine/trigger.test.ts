@@ -10,7 +10,15 @@ import type { AddressInfo } from 'net';
 import { signApiframeBody } from '../fakes';
 import { createTrigger, readBinary } from './harness';
 import type { TriggerCall, TriggerHandle } from './harness';
-import { credentialsFor, PNG_SIGNATURE, runImage, SECRET, startFakes, stopFakes } from './setup';
+import {
+	credentialsFor,
+	NODES,
+	PNG_SIGNATURE,
+	runImage,
+	SECRET,
+	startFakes,
+	stopFakes,
+} from './setup';
 import type { Fakes, NodeName } from './setup';
 
 let fakes: Fakes;
@@ -24,7 +32,12 @@ const PUBLIC = 'https://n8n.example.com/webhook/gpt-image';
 
 async function useTrigger(parameters: INodeParameters, withApiframeCredential = true) {
 	trigger = await createTrigger({
-		node: { name: 'GPT Image Trigger', type: 'gptImageTrigger', parameters, ...(withApiframeCredential ? {} : { credentials: {} }) },
+		node: {
+			name: 'GPT Image Trigger',
+			type: 'gptImageTrigger',
+			parameters,
+			...(withApiframeCredential ? {} : { credentials: {} }),
+		},
 		credentials: credentialsFor(fakes),
 	});
 	await trigger.lifecycle('create');
@@ -32,7 +45,7 @@ async function useTrigger(parameters: INodeParameters, withApiframeCredential = 
 }
 
 beforeAll(async () => {
-	fakes = await startFakes(150);
+	fakes = await startFakes();
 	bridge = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
@@ -40,10 +53,16 @@ beforeAll(async () => {
 			const rawBody = Buffer.concat(chunks);
 			const url = new URL(req.url ?? '/', 'http://bridge.invalid');
 			try {
-				const call = await trigger.call({ rawBody, headers: req.headers as Record<string, string>, query: Object.fromEntries(url.searchParams) });
+				const call = await trigger.call({
+					rawBody,
+					headers: req.headers as Record<string, string>,
+					query: Object.fromEntries(url.searchParams),
+				});
 				calls.push(call);
 				const status = call.response.ended ? call.response.statusCode : 200;
-				res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(call.response.body ?? { message: 'Workflow was started' }));
+				res
+					.writeHead(status, { 'content-type': 'application/json' })
+					.end(JSON.stringify(call.response.body ?? { message: 'Workflow was started' }));
 			} catch (error) {
 				res.writeHead(500).end(String(error));
 			}
@@ -52,8 +71,9 @@ beforeAll(async () => {
 	await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
 	bridgeUrl = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
 	for (const fake of Object.values(fakes)) {
-		fake.options.callbackRewrite = (u: string) => u.replace('https://n8n.example.com/webhook/gpt-image', bridgeUrl);
-		fake.options.callbackRetryDelaysMs = [50, 100, 200];
+		fake.options.callbackRewrite = (u: string) =>
+			u.replace('https://n8n.example.com/webhook/gpt-image', bridgeUrl);
+		fake.options.callbackRetryDelaysMs = [1000, 2000, 4000];
 	}
 });
 afterAll(async () => {
@@ -64,7 +84,12 @@ beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
 
 /** Submits with Completion = Callback and waits until the fake has finished delivering. */
 async function submitWithCallback(node: NodeName, prompt: string, url = PUBLIC) {
-	const result = await runImage(fakes, node, { operation: 'generate', prompt, completion: 'callback', callbackUrl: url });
+	const result = await runImage(fakes, node, {
+		operation: 'generate',
+		prompt,
+		completion: 'callback',
+		callbackUrl: url,
+	});
 	expect(result.status).toBe('success');
 	const [task] = result.output();
 	expect(task.json).toMatchObject({ status: 'queued', taskId: expect.any(String) });
@@ -74,13 +99,17 @@ async function submitWithCallback(node: NodeName, prompt: string, url = PUBLIC) 
 
 const started = () => calls.filter((c) => c.items !== undefined);
 
-describe.each(['starMagic', 'evoLink', 'apiframe'] as NodeName[])('%s callback', (node) => {
+describe.each(NODES)('%s callback', (node) => {
 	it('starts one run with the task and its images, downloaded as binary', async () => {
 		await useTrigger({ provider: node, options: { downloadImages: true } });
 		const taskId = await submitWithCallback(node, 'a lighthouse');
 		expect(started()).toHaveLength(1);
 		const [item] = started()[0].items!;
-		expect(item.json).toMatchObject({ taskId, status: 'completed', imageUrl: expect.stringContaining(fakes[node].baseUrl) });
+		expect(item.json).toMatchObject({
+			taskId,
+			status: 'completed',
+			imageUrl: expect.stringContaining(fakes[node].baseUrl),
+		});
 		expect(item.json.imageUrls).toHaveLength(1);
 		expect((await readBinary(item.binary!.data)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
 	});
@@ -89,7 +118,12 @@ describe.each(['starMagic', 'evoLink', 'apiframe'] as NodeName[])('%s callback',
 		await useTrigger({ provider: 'auto' });
 		const taskId = await submitWithCallback(node, 'nope [fail:content_policy_violation]');
 		const [item] = started()[0].items!;
-		expect(item.json).toMatchObject({ taskId, status: 'failed', imageUrls: [], error: { message: expect.stringMatching(/policy/i) } });
+		expect(item.json).toMatchObject({
+			taskId,
+			status: 'failed',
+			imageUrls: [],
+			error: { message: expect.stringMatching(/policy/i) },
+		});
 	});
 });
 
@@ -98,7 +132,10 @@ describe('delivery rules', () => {
 		await useTrigger({ provider: 'evoLink' });
 		await submitWithCallback('evoLink', 'once');
 		const delivered = fakes.evoLink.callbacks[0];
-		const again = await trigger.call({ rawBody: delivered.body, headers: { 'content-type': 'application/json' } });
+		const again = await trigger.call({
+			rawBody: delivered.body,
+			headers: { 'content-type': 'application/json' },
+		});
 		expect(again.items).toBeUndefined();
 		expect(again.response).toMatchObject({ statusCode: 200, body: { duplicate: true } });
 		expect(started()).toHaveLength(1);
@@ -108,9 +145,9 @@ describe('delivery rules', () => {
 		await useTrigger({ provider: 'starMagic' });
 		let refuse = 1;
 		const real = trigger.call.bind(trigger);
-		trigger.call = async (request, options) => {
+		trigger.call = async (request) => {
 			if (refuse-- > 0) throw new Error('n8n was restarting');
-			return await real(request, options);
+			return await real(request);
 		};
 		await submitWithCallback('starMagic', 'retry me');
 		expect(fakes.starMagic.callbacks.map((c) => c.status)).toEqual([500, 200]);
@@ -127,13 +164,28 @@ describe('delivery rules', () => {
 		}
 		expect(fakes.apiframe.callbacks.every((c) => c.status === 401)).toBe(true);
 		expect(started()).toHaveLength(0);
-		const body = JSON.stringify({ event: 'completed', jobId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', status: 'COMPLETED', result: { images: ['https://cdn.example.com/x.png'] } });
+		const body = JSON.stringify({
+			event: 'completed',
+			jobId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+			status: 'COMPLETED',
+			result: { images: ['https://cdn.example.com/x.png'] },
+		});
 		const unsigned = await trigger.call({ rawBody: body, headers: {} });
 		expect(unsigned.response.statusCode).toBe(401);
-		const signed = await trigger.call({ rawBody: body, headers: { 'x-webhook-signature': signApiframeBody(body, SECRET.apiframe) } });
-		expect(signed.items?.[0].json).toMatchObject({ provider: 'Apiframe', status: 'completed', imageUrl: 'https://cdn.example.com/x.png' });
+		const signed = await trigger.call({
+			rawBody: body,
+			headers: { 'x-webhook-signature': signApiframeBody(body, SECRET.apiframe) },
+		});
+		expect(signed.items?.[0].json).toMatchObject({
+			provider: 'Apiframe',
+			status: 'completed',
+			imageUrl: 'https://cdn.example.com/x.png',
+		});
 		const bare = signApiframeBody(`${body} `, SECRET.apiframe).replace('sha256=', '');
-		expect((await trigger.call({ rawBody: `${body} `, headers: { 'x-webhook-signature': bare } })).response.statusCode).not.toBe(401);
+		expect(
+			(await trigger.call({ rawBody: `${body} `, headers: { 'x-webhook-signature': bare } }))
+				.response.statusCode,
+		).not.toBe(401);
 	});
 
 	it('Apiframe without a credential in the trigger refuses to guess', async () => {
@@ -164,7 +216,9 @@ describe('delivery rules', () => {
 		await useTrigger({ provider: 'evoLink' });
 		expect(await trigger.lifecycle('checkExists')).toBe(true);
 		await submitWithCallback('evoLink', 'remembered');
-		const state = () => trigger.staticData()['node:GPT Image Trigger'] as { seenDeliveries?: Record<string, number> } | undefined;
+		const state = () =>
+			trigger.staticData()['node:GPT Image Trigger'] as
+				{ seenDeliveries?: Record<string, number> } | undefined;
 		expect(Object.keys(state()?.seenDeliveries ?? {})).toHaveLength(1);
 		expect(await trigger.lifecycle('delete')).toBe(true);
 		expect(await trigger.lifecycle('checkExists')).toBe(false);

@@ -22,17 +22,42 @@ async function until(condition: () => boolean, timeoutMs = 15000): Promise<void>
 
 const CASES: Array<[string, NodeName, Fault | undefined, (f: Fakes) => boolean]> = [
 	['between two checks', 'evoLink', undefined, (f) => f.evoLink.counts.statusPolls >= 3],
-	['inside a slow status request', 'starMagic', { route: 'poll', mode: 'delay', delayMs: 20000 }, (f) => f.starMagic.counts.statusPolls >= 1],
-	['backing off after a 429 with Retry-After: 30', 'apiframe', { route: 'poll', status: 429, headers: { 'Retry-After': '30' }, times: 5 }, (f) => f.apiframe.counts.statusPolls + f.apiframe.counts.listPolls >= 1],
+	[
+		'inside a slow status request',
+		'starMagic',
+		{ route: 'poll', mode: 'delay', delayMs: 20000 },
+		(f) => f.starMagic.counts.statusPolls >= 1,
+	],
+	[
+		'backing off after a 429 with Retry-After: 30',
+		'apiframe',
+		{ route: 'poll', status: 429, headers: { 'Retry-After': '30' }, times: 5 },
+		(f) => f.apiframe.counts.statusPolls + f.apiframe.counts.listPolls >= 1,
+	],
 ];
 
 describe('stopping an execution', () => {
 	it.each(CASES)('ends the node within 1 s when stopped %s', async (_name, node, fault, polled) => {
 		if (fault) fakes[node].inject(fault);
 		const handle = await startWorkflow({
-			nodes: [{ name: 'Image', type: node, parameters: { resource: 'image', operation: 'generate', prompt: '={{ $json.prompt }}', options: { maxWaitSeconds: 120 } } }],
+			nodes: [
+				{
+					name: 'Image',
+					type: node,
+					parameters: {
+						resource: 'image',
+						operation: 'generate',
+						prompt: '={{ $json.prompt }}',
+						options: { maxWaitSeconds: 120 },
+					},
+				},
+			],
 			credentials: credentialsFor(fakes),
-			inputItems: [{ json: { prompt: 'a [never]' } }, { json: { prompt: 'b [never]' } }, { json: { prompt: 'c [never]' } }],
+			inputItems: [
+				{ json: { prompt: 'a [never]' } },
+				{ json: { prompt: 'b [never]' } },
+				{ json: { prompt: 'c [never]' } },
+			],
 			timeoutMs: 60000,
 		});
 		await until(() => polled(fakes));

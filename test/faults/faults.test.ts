@@ -7,10 +7,14 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Fault } from '../fakes';
-import { runImage, startFakes, stopFakes } from '../engine/setup';
+import { ADAPTERS, NODES, runImage, startFakes, stopFakes } from '../engine/setup';
 import type { Fakes, NodeName } from '../engine/setup';
 
-const PROVIDERS: NodeName[] = ['starMagic', 'evoLink', 'apiframe'];
+const PROVIDERS = NODES;
+
+/** Expectations by provider, by kind of submission (idempotent or not), or for all. */
+type Expectation = { outcome: Outcome; submissions: number };
+type ExpectKey = NodeName | 'all' | 'idempotent' | 'notIdempotent';
 
 /** What the affected item should end with: its image, or an error whose message matches. */
 type Outcome = 'image' | RegExp;
@@ -21,8 +25,8 @@ interface Case {
 	/** Prompt of item 0 (item 1 always asks for a plain image). */
 	prompt?: string;
 	options?: IDataObject;
-	/** Per provider (or for all): outcome of the affected item and billed submissions. */
-	expect: Partial<Record<NodeName | 'all', { outcome: Outcome; submissions: number }>>;
+	/** Outcome of the affected item and billed submissions, per provider or kind of provider. */
+	expect: Partial<Record<ExpectKey, Expectation>>;
 	/** The fault hits every item, not just one (a fault that never stops). */
 	everyItem?: boolean;
 	/** Options of the fake for this case only (e.g. the size of result images). */
@@ -36,61 +40,134 @@ const failed = (pattern: RegExp, submissions = 2) => ({ outcome: pattern, submis
 const AMBIGUOUS = /may have created \(and billed\) a task/;
 
 const CASES: Case[] = [
-	{ name: 'status 429 with Retry-After', fault: { route: 'poll', status: 429, headers: { 'Retry-After': '1' } }, expect: { all: image() } },
-	{ name: 'status 429 without Retry-After', fault: { route: 'poll', status: 429 }, expect: { all: image() } },
+	{
+		name: 'status 429 with Retry-After',
+		fault: { route: 'poll', status: 429, headers: { 'Retry-After': '1' } },
+		expect: { all: image() },
+	},
+	{
+		name: 'status 429 without Retry-After',
+		fault: { route: 'poll', status: 429 },
+		expect: { all: image() },
+	},
 	{ name: 'status 500', fault: { route: 'poll', status: 500 }, expect: { all: image() } },
 	{ name: 'status 502', fault: { route: 'poll', status: 502 }, expect: { all: image() } },
-	{ name: 'status 503 twice', fault: { route: 'poll', status: 503, times: 2 }, expect: { all: image() } },
-	{ name: 'status connection reset', fault: { route: 'poll', mode: 'reset' }, expect: { all: image() } },
-	{ name: 'status reset mid-response', fault: { route: 'poll', mode: 'resetMidBody' }, expect: { all: image() } },
-	{ name: 'status slower than request timeout', fault: { route: 'poll', mode: 'delay', delayMs: 2500 }, options: { requestTimeoutSeconds: 1 }, settleMs: 1500, expect: { all: image() } },
-	{ name: 'status malformed JSON', fault: { route: 'poll', mode: 'malformed' }, expect: { all: image() } },
-	{ name: 'status field renamed (drift)', fault: { route: 'poll', mode: 'drift' }, expect: { all: failed(/Unexpected .* response: field "results?"/) } },
-	{ name: 'status value unknown', fault: { route: 'poll', mode: 'unknownStatus' }, expect: { all: failed(/Unexpected .* response: field "status"/) } },
+	{
+		name: 'status 503 twice',
+		fault: { route: 'poll', status: 503, times: 2 },
+		expect: { all: image() },
+	},
+	{
+		name: 'status connection reset',
+		fault: { route: 'poll', mode: 'reset' },
+		expect: { all: image() },
+	},
+	{
+		name: 'status reset mid-response',
+		fault: { route: 'poll', mode: 'resetMidBody' },
+		expect: { all: image() },
+	},
+	// Delays are clock time (20x faster than real: 40 s = 2 s); request timeouts are real time.
+	{
+		name: 'status slower than request timeout',
+		fault: { route: 'poll', mode: 'delay', delayMs: 40000 },
+		options: { requestTimeoutSeconds: 1 },
+		settleMs: 1500,
+		expect: { all: image() },
+	},
+	{
+		name: 'status malformed JSON',
+		fault: { route: 'poll', mode: 'malformed' },
+		expect: { all: image() },
+	},
+	{
+		name: 'status field renamed (drift)',
+		fault: { route: 'poll', mode: 'drift' },
+		expect: { all: failed(/Unexpected .* response: field "results?"/) },
+	},
+	{
+		name: 'status value unknown',
+		fault: { route: 'poll', mode: 'unknownStatus' },
+		expect: { all: failed(/Unexpected .* response: field "status"/) },
+	},
 	{ name: 'submit 429', fault: { route: 'submit', status: 429 }, expect: { all: image() } },
 	{
 		name: 'submit 500, no task created',
 		fault: { route: 'submit', status: 500 },
-		expect: { starMagic: failed(AMBIGUOUS, 1), evoLink: failed(AMBIGUOUS, 1), apiframe: image() },
+		expect: { notIdempotent: failed(AMBIGUOUS, 1), idempotent: image() },
 	},
 	{
 		name: 'submit 502 after the task was created',
 		fault: { route: 'submit', status: 502, createTask: true },
-		expect: { starMagic: failed(AMBIGUOUS), evoLink: failed(AMBIGUOUS), apiframe: image() },
+		expect: { notIdempotent: failed(AMBIGUOUS), idempotent: image() },
 	},
 	{
 		name: 'submit connection reset after creating',
 		fault: { route: 'submit', mode: 'reset', createTask: true },
-		expect: { starMagic: failed(AMBIGUOUS), evoLink: failed(AMBIGUOUS), apiframe: image() },
+		expect: { notIdempotent: failed(AMBIGUOUS), idempotent: image() },
 	},
 	{
 		name: 'submit slower than request timeout',
-		fault: { route: 'submit', mode: 'delay', delayMs: 2500 },
+		fault: { route: 'submit', mode: 'delay', delayMs: 40000 },
 		settleMs: 2500,
 		options: { requestTimeoutSeconds: 1 },
-		expect: { starMagic: failed(AMBIGUOUS), evoLink: failed(AMBIGUOUS), apiframe: image() },
+		expect: { notIdempotent: failed(AMBIGUOUS), idempotent: image() },
 	},
 	{
 		name: 'submit malformed JSON after creating',
 		fault: { route: 'submit', mode: 'malformed', createTask: true },
 		expect: {
-			starMagic: failed(/^StarMagic: The provider sent an unreadable \(not JSON\) answer .*may have created \(and billed\) a task/),
-			evoLink: failed(/^EvoLink: The provider sent an unreadable \(not JSON\) answer .*may have created \(and billed\) a task/),
-			apiframe: image(),
+			notIdempotent: failed(
+				/^\w+: The provider sent an unreadable \(not JSON\) answer .*may have created \(and billed\) a task/,
+			),
+			idempotent: image(),
 		},
 	},
-	{ name: 'task fails: content_policy_violation', prompt: 'blocked [fail:content_policy_violation]', expect: { all: failed(/failed: .*(policy|Policy)/) } },
-	{ name: 'task fails: retryable service_error', prompt: 'unlucky [fail:service_error]', expect: { all: failed(/failed: /) } },
-	{ name: 'task never finishes', prompt: 'stuck [never]', options: { maxWaitSeconds: 3 }, expect: { all: failed(/did not finish within 3 s/) } },
-	{ name: 'result URL 404', fault: { route: 'download', status: 404 }, expect: { all: failed(/answered 404/) } },
-	{ name: 'result URL expired (410)', fault: { route: 'download', status: 410 }, expect: { all: failed(/answered 410/) } },
-	{ name: 'result download 503', fault: { route: 'download', status: 503 }, expect: { all: image() } },
-	{ name: 'download truncated once', fault: { route: 'download', mode: 'truncate' }, expect: { all: image() } },
+	{
+		name: 'task fails: content_policy_violation',
+		prompt: 'blocked [fail:content_policy_violation]',
+		expect: { all: failed(/failed: .*(policy|Policy)/) },
+	},
+	{
+		name: 'task fails: retryable service_error',
+		prompt: 'unlucky [fail:service_error]',
+		expect: { all: failed(/failed: /) },
+	},
+	{
+		name: 'task never finishes',
+		prompt: 'stuck [never]',
+		options: { maxWaitSeconds: 3 },
+		expect: { all: failed(/did not finish within 3 s/) },
+	},
+	{
+		name: 'result URL 404',
+		fault: { route: 'download', status: 404 },
+		expect: { all: failed(/answered 404/) },
+	},
+	{
+		name: 'result URL expired (410)',
+		fault: { route: 'download', status: 410 },
+		expect: { all: failed(/answered 410/) },
+	},
+	{
+		name: 'result download 503',
+		fault: { route: 'download', status: 503 },
+		expect: { all: image() },
+	},
+	{
+		name: 'download truncated once',
+		fault: { route: 'download', mode: 'truncate' },
+		expect: { all: image() },
+	},
 	{
 		name: 'download always truncated',
 		fault: { route: 'download', mode: 'truncate', times: Infinity },
 		everyItem: true,
-		expect: { all: failed(/Could not download the result image: (the download ended after|the connection broke off)/) },
+		expect: {
+			all: failed(
+				/Could not download the result image: (the download ended after|the connection broke off)/,
+			),
+		},
 	},
 	{
 		name: 'result larger than Max Download Size',
@@ -99,7 +176,11 @@ const CASES: Case[] = [
 		everyItem: true,
 		expect: { all: failed(/the image is 3 MB, above the 1 MB limit/) },
 	},
-	{ name: 'download wrong content type', fault: { route: 'download', mode: 'wrongType' }, expect: { all: failed(/instead of an image/) } },
+	{
+		name: 'download wrong content type',
+		fault: { route: 'download', mode: 'wrongType' },
+		expect: { all: failed(/instead of an image/) },
+	},
 ];
 
 let fakes: Fakes;
@@ -109,15 +190,18 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
 beforeAll(async () => {
 	process.on('unhandledRejection', onUnhandled);
-	fakes = await startFakes(150);
+	fakes = await startFakes();
 });
 afterAll(async () => {
 	process.off('unhandledRejection', onUnhandled);
 	await stopFakes(fakes);
 	const lines = ['| fault | StarMagic | EvoLink | Apiframe |', '|---|---|---|---|'];
-	for (const row of matrix) lines.push(`| ${row.fault} | ${PROVIDERS.map((p) => row.cells[p]).join(' | ')} |`);
+	for (const row of matrix)
+		lines.push(`| ${row.fault} | ${PROVIDERS.map((p) => row.cells[p]).join(' | ')} |`);
 	// Printed for the closing note and CI logs: outcome of the affected item, billed submissions.
-	process.stdout.write(`\nFault matrix (affected item -> outcome; paid submissions counted by the fake)\n${lines.join('\n')}\n\n`);
+	process.stdout.write(
+		`\nFault matrix (affected item -> outcome; paid submissions counted by the fake)\n${lines.join('\n')}\n\n`,
+	);
 });
 
 async function runCase(c: Case, provider: NodeName): Promise<string> {
@@ -130,18 +214,28 @@ async function runCase(c: Case, provider: NodeName): Promise<string> {
 		return await runAndCheck(c, provider, fake);
 	} finally {
 		// The fake reads this very object: restore it in place.
-		for (const key of Object.keys(fake.options)) delete (fake.options as Record<string, unknown>)[key];
+		for (const key of Object.keys(fake.options))
+			delete (fake.options as Record<string, unknown>)[key];
 		Object.assign(fake.options, saved);
 	}
 }
 
 async function runAndCheck(c: Case, provider: NodeName, fake: Fakes[NodeName]): Promise<string> {
-	const expected = c.expect[provider] ?? c.expect.all!;
+	const kind = ADAPTERS[provider].idempotentSubmit ? 'idempotent' : 'notIdempotent';
+	const expected = c.expect[provider] ?? c.expect[kind] ?? c.expect.all!;
 	const result = await runImage(
 		fakes,
 		provider,
-		{ operation: 'generate', prompt: '={{ $json.prompt }}', options: { pollIntervalSeconds: 1, ...(c.options ?? {}) } },
-		{ items: [{ json: { prompt: c.prompt ?? 'first' } }, { json: { prompt: 'second' } }], continueOnFail: true, timeoutMs: 90000 },
+		{
+			operation: 'generate',
+			prompt: '={{ $json.prompt }}',
+			options: { pollIntervalSeconds: 1, ...(c.options ?? {}) },
+		},
+		{
+			items: [{ json: { prompt: c.prompt ?? 'first' } }, { json: { prompt: 'second' } }],
+			continueOnFail: true,
+			timeoutMs: 90000,
+		},
 	);
 	expect(result.status).toBe('success');
 	const out = result.output();
@@ -157,10 +251,13 @@ async function runAndCheck(c: Case, provider: NodeName, fake: Fakes[NodeName]): 
 	} else {
 		// Exactly the affected item carries the error; the other still has its image.
 		expect(errors).toHaveLength(c.everyItem ? 2 : 1);
-		for (const error of errors) expect(`${error.json.error} ${error.json.description ?? ''}`).toMatch(expected.outcome);
+		for (const error of errors)
+			expect(`${error.json.error} ${error.json.description ?? ''}`).toMatch(expected.outcome);
 		expect(images).toHaveLength(c.everyItem ? 0 : 1);
 		if (c.prompt) expect(errors[0].pairedItem).toEqual({ item: 0 });
-		outcome = `error: ${String(errors[0].json.error).replace(/^\w+: /, '').slice(0, 48)}`;
+		outcome = `error: ${String(errors[0].json.error)
+			.replace(/^\w+: /, '')
+			.slice(0, 48)}`;
 	}
 	if (c.settleMs) await new Promise((resolve) => setTimeout(resolve, c.settleMs));
 	expect(fake.counts.submissions).toBe(expected.submissions);
@@ -170,10 +267,17 @@ async function runAndCheck(c: Case, provider: NodeName, fake: Fakes[NodeName]): 
 describe('fault matrix', () => {
 	it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
 		// allSettled: a failing provider must not leave the others running into the next case.
-		const settled = await Promise.allSettled(PROVIDERS.map(async (provider) => [provider, await runCase(c, provider)] as const));
+		const settled = await Promise.allSettled(
+			PROVIDERS.map(async (provider) => [provider, await runCase(c, provider)] as const),
+		);
 		const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
 		if (failure) throw failure.reason;
-		matrix.push({ fault: c.name, cells: Object.fromEntries(settled.map((s) => (s as PromiseFulfilledResult<readonly [NodeName, string]>).value)) });
+		matrix.push({
+			fault: c.name,
+			cells: Object.fromEntries(
+				settled.map((s) => (s as PromiseFulfilledResult<readonly [NodeName, string]>).value),
+			),
+		});
 	});
 
 	it('left no unhandled promise rejection behind', () => {

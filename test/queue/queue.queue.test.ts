@@ -8,7 +8,16 @@ import * as path from 'path';
 
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider } from '../fakes';
-import { freePort, installTarball, n8nCli, n8nEnv, packProject, startN8nProcess, stopwatch, tempUserFolder } from '../e2e/n8nHost';
+import {
+	freePort,
+	installTarball,
+	n8nCli,
+	n8nEnv,
+	packProject,
+	startN8nProcess,
+	stopwatch,
+	tempUserFolder,
+} from '../e2e/n8nHost';
 import type { N8nServer } from '../e2e/n8nHost';
 import { startPostgres, startRedis, waitFor } from './services';
 import type { Service } from './services';
@@ -27,9 +36,12 @@ const { timings, timed } = stopwatch();
 
 beforeAll(async () => {
 	dir = tempUserFolder();
-	postgres = await timed('postgres', async () => await startPostgres(path.join(dir, 'postgres.log')));
+	postgres = await timed(
+		'postgres',
+		async () => await startPostgres(path.join(dir, 'postgres.log')),
+	);
 	redis = await timed('redis', async () => await startRedis(dir, path.join(dir, 'redis.log')));
-	evoLink = await startFakeProvider('evolink', { taskDurationMs: 1000 });
+	evoLink = await startFakeProvider('evoLink', { taskDurationMs: 1000 });
 	await installTarball(dir, await packProject(dir));
 
 	const port = await freePort();
@@ -48,25 +60,66 @@ beforeAll(async () => {
 		QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 	});
 
-	const credentials = [{ id: 'gptImgEvoLink01', name: 'EvoLink account', type: 'evoLinkApi', data: { apiKey: evoLink.apiKey, baseUrl: evoLink.baseUrl, fileBaseUrl: evoLink.baseUrl } }];
+	const credentials = [
+		{
+			id: 'gptImgEvoLink01',
+			name: 'EvoLink account',
+			type: 'evoLinkApi',
+			data: { apiKey: evoLink.apiKey, baseUrl: evoLink.baseUrl, fileBaseUrl: evoLink.baseUrl },
+		},
+	];
 	fs.writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify(credentials));
 	await timed('import', async () => {
 		await n8nCli(baseEnv, ['import:credentials', `--input=${path.join(dir, 'credentials.json')}`]);
-		await n8nCli(baseEnv, ['import:workflow', `--input=${path.join(EXAMPLES, 'webhook-image-evolink.json')}`]);
+		await n8nCli(baseEnv, [
+			'import:workflow',
+			`--input=${path.join(EXAMPLES, 'webhook-image-evolink.json')}`,
+		]);
 		await n8nCli(baseEnv, ['publish:workflow', '--id=gptImgWebhookImg']);
 		// The callback pair: a webhook-started submit (so it runs on a worker) and the example trigger.
-		fs.writeFileSync(path.join(dir, 'submit-callback.json'), JSON.stringify(submitWithCallbackWorkflow()));
+		fs.writeFileSync(
+			path.join(dir, 'submit-callback.json'),
+			JSON.stringify(submitWithCallbackWorkflow()),
+		);
 		await n8nCli(baseEnv, ['import:workflow', `--input=${path.join(dir, 'submit-callback.json')}`]);
-		await n8nCli(baseEnv, ['import:workflow', `--input=${path.join(EXAMPLES, 'callback-2-receive-trigger.json')}`]);
+		await n8nCli(baseEnv, [
+			'import:workflow',
+			`--input=${path.join(EXAMPLES, 'callback-2-receive-trigger.json')}`,
+		]);
 		await n8nCli(baseEnv, ['publish:workflow', '--id=gptImgQueueCbSub']);
 		await n8nCli(baseEnv, ['publish:workflow', '--id=gptImgCbReceive1']);
 	});
 
-	main = await timed('main start', async () => await startN8nProcess(['start'], { ...baseEnv }, path.join(dir, 'main.log'), `http://127.0.0.1:${port}/healthz/readiness`));
+	main = await timed(
+		'main start',
+		async () =>
+			await startN8nProcess(
+				['start'],
+				{ ...baseEnv },
+				path.join(dir, 'main.log'),
+				`http://127.0.0.1:${port}/healthz/readiness`,
+			),
+	);
 	for (const n of [1, 2]) {
 		const health = await freePort();
-		const env = { ...baseEnv, N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(health), N8N_PORT: String(health) };
-		workers.push(await timed(`worker ${n} start`, async () => await startN8nProcess(['worker', '--concurrency=10'], env, path.join(dir, `worker${n}.log`), `http://127.0.0.1:${health}/healthz/readiness`)));
+		const env = {
+			...baseEnv,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			QUEUE_HEALTH_CHECK_PORT: String(health),
+			N8N_PORT: String(health),
+		};
+		workers.push(
+			await timed(
+				`worker ${n} start`,
+				async () =>
+					await startN8nProcess(
+						['worker', '--concurrency=10'],
+						env,
+						path.join(dir, `worker${n}.log`),
+						`http://127.0.0.1:${health}/healthz/readiness`,
+					),
+			),
+		);
 	}
 });
 
@@ -80,7 +133,8 @@ afterAll(async () => {
 	if (dir && !process.env.KEEP_E2E) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const TRIGGER_URL = 'https://n8n.example.com/webhook/6d1c8a52-4d7e-4b1a-9a8f-2f7d1c0e5b31/gpt-image';
+const TRIGGER_URL =
+	'https://n8n.example.com/webhook/6d1c8a52-4d7e-4b1a-9a8f-2f7d1c0e5b31/gpt-image';
 
 /** Webhook -> EvoLink with Completion = Callback -> answer with the task ID. */
 function submitWithCallbackWorkflow() {
@@ -88,9 +142,29 @@ function submitWithCallbackWorkflow() {
 		id: 'gptImgQueueCbSub',
 		name: 'Queue test: submit with a callback',
 		nodes: [
-			{ parameters: { httpMethod: 'POST', path: 'gpt-image-submit', responseMode: 'lastNode', options: {} }, id: 'w', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: '0c4f3a1e-8b2d-4e6f-9a7c-1d3e5f7a9b2c' },
 			{
-				parameters: { resource: 'image', operation: 'generate', prompt: '={{ $json.body.prompt }}', completion: 'callback', callbackUrl: TRIGGER_URL, options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path: 'gpt-image-submit',
+					responseMode: 'lastNode',
+					options: {},
+				},
+				id: 'w',
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: '0c4f3a1e-8b2d-4e6f-9a7c-1d3e5f7a9b2c',
+			},
+			{
+				parameters: {
+					resource: 'image',
+					operation: 'generate',
+					prompt: '={{ $json.body.prompt }}',
+					completion: 'callback',
+					callbackUrl: TRIGGER_URL,
+					options: {},
+				},
 				id: 'g',
 				name: 'Submit to EvoLink',
 				type: 'n8n-nodes-gpt-image.evoLink',
@@ -113,18 +187,30 @@ function workerExecutions(n: number): string[] {
 
 describe('queue mode: main + 2 workers + Redis + PostgreSQL', () => {
 	it('20 concurrent webhook calls each get their own image; both workers work; 20 paid tasks', async () => {
-		const prompts = Array.from({ length: 20 }, (_, i) => `queue prompt ${i} [slow:${800 + (i % 5) * 300}]`);
-		const responses = await timed('20 webhook calls', async () =>
-			await Promise.all(
-				prompts.map(async (prompt) => {
-					const response = await fetch(`${main!.base}/webhook/gpt-image-render`, {
-						method: 'POST',
-						headers: { 'content-type': 'application/json' },
-						body: JSON.stringify({ prompt }),
-					});
-					return { prompt, status: response.status, type: response.headers.get('content-type'), taskId: response.headers.get('x-task-id'), echoed: response.headers.get('x-prompt'), bytes: Buffer.from(await response.arrayBuffer()) };
-				}),
-			),
+		const prompts = Array.from(
+			{ length: 20 },
+			(_, i) => `queue prompt ${i} [slow:${800 + (i % 5) * 300}]`,
+		);
+		const responses = await timed(
+			'20 webhook calls',
+			async () =>
+				await Promise.all(
+					prompts.map(async (prompt) => {
+						const response = await fetch(`${main!.base}/webhook/gpt-image-render`, {
+							method: 'POST',
+							headers: { 'content-type': 'application/json' },
+							body: JSON.stringify({ prompt }),
+						});
+						return {
+							prompt,
+							status: response.status,
+							type: response.headers.get('content-type'),
+							taskId: response.headers.get('x-task-id'),
+							echoed: response.headers.get('x-prompt'),
+							bytes: Buffer.from(await response.arrayBuffer()),
+						};
+					}),
+				),
 		);
 		for (const r of responses) {
 			expect(r.status).toBe(200);
@@ -136,36 +222,85 @@ describe('queue mode: main + 2 workers + Redis + PostgreSQL', () => {
 		expect(new Set(responses.map((r) => r.taskId)).size).toBe(20);
 		expect(evoLink.counts.submissions).toBe(20);
 
-		await waitFor(() => workerExecutions(1).length + workerExecutions(2).length >= 20, 'worker logs');
+		await waitFor(
+			() => workerExecutions(1).length + workerExecutions(2).length >= 20,
+			'worker logs',
+		);
 		const spread = [workerExecutions(1).length, workerExecutions(2).length];
 		process.stdout.write(`executions per worker: ${JSON.stringify(spread)}\n`);
 		expect(spread[0]).toBeGreaterThan(0);
 		expect(spread[1]).toBeGreaterThan(0);
 		expect(spread[0] + spread[1]).toBe(20);
 
-		const statuses = postgres.psql("SELECT status || '=' || count(*) FROM execution_entity GROUP BY status ORDER BY status").split('\n');
+		const statuses = postgres
+			.psql(
+				"SELECT status || '=' || count(*) FROM execution_entity GROUP BY status ORDER BY status",
+			)
+			.split('\n');
 		expect(statuses).toEqual(['success=20']);
 	});
 });
 
 describe('callbacks in queue mode', () => {
-	it('the submit runs on a worker and ends at once; the provider calls the main; the trigger\'s run gets the image', async () => {
+	it("the submit runs on a worker and ends at once; the provider calls the main; the trigger's run gets the image", async () => {
 		evoLink.reset();
-		evoLink.options.callbackRewrite = (url: string) => url.replace('https://n8n.example.com', main!.base);
+		evoLink.options.callbackRewrite = (url: string) =>
+			url.replace('https://n8n.example.com', main!.base);
 		const before = workerExecutions(1).length + workerExecutions(2).length;
-		const response = await fetch(`${main!.base}/webhook/gpt-image-submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'queue callback' }) });
+		const response = await fetch(`${main!.base}/webhook/gpt-image-submit`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ prompt: 'queue callback' }),
+		});
 		expect(response.status).toBe(200);
 		const submitted = (await response.json()) as { taskId: string; status: string };
-		expect(submitted).toMatchObject({ status: 'queued', taskId: expect.stringMatching(/^task-unified-/) });
+		expect(submitted).toMatchObject({
+			status: 'queued',
+			taskId: expect.stringMatching(/^task-unified-/),
+		});
 		await evoLink.whenCallbacksIdle();
 		expect(evoLink.callbacks.map((c) => c.status)).toEqual([200]);
 
-		await waitFor(() => postgres.psql(`SELECT count(*) FROM execution_entity WHERE "workflowId" = 'gptImgCbReceive1' AND status = 'success'`) === '1', 'the trigger run');
+		await waitFor(
+			() =>
+				postgres.psql(
+					`SELECT count(*) FROM execution_entity WHERE "workflowId" = 'gptImgCbReceive1' AND status = 'success'`,
+				) === '1',
+			'the trigger run',
+		);
 		expect(workerExecutions(1).length + workerExecutions(2).length).toBe(before + 2);
-		const data = postgres.psql(`SELECT d.data FROM execution_data d JOIN execution_entity e ON e.id = d."executionId" WHERE e."workflowId" = 'gptImgCbReceive1'`);
-		const flatted = require(require.resolve('flatted', { paths: [path.join(__dirname, '..', 'e2e', 'n8n', 'node_modules', 'n8n')] })) as { parse(text: string): { resultData: { runData: Record<string, Array<{ data: { main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, { mimeType: string; id?: string }> }>> } }>> } } };
+		const data = postgres.psql(
+			`SELECT d.data FROM execution_data d JOIN execution_entity e ON e.id = d."executionId" WHERE e."workflowId" = 'gptImgCbReceive1'`,
+		);
+		const flatted = require(
+			require.resolve('flatted', {
+				paths: [path.join(__dirname, '..', 'e2e', 'n8n', 'node_modules', 'n8n')],
+			}),
+		) as {
+			parse(text: string): {
+				resultData: {
+					runData: Record<
+						string,
+						Array<{
+							data: {
+								main: Array<
+									Array<{
+										json: Record<string, unknown>;
+										binary?: Record<string, { mimeType: string; id?: string }>;
+									}>
+								>;
+							};
+						}>
+					>;
+				};
+			};
+		};
 		const [item] = flatted.parse(data).resultData.runData['GPT Image Trigger'][0].data.main[0];
-		expect(item.json).toMatchObject({ taskId: submitted.taskId, status: 'completed', provider: 'EvoLink' });
+		expect(item.json).toMatchObject({
+			taskId: submitted.taskId,
+			status: 'completed',
+			provider: 'EvoLink',
+		});
 		expect(item.binary?.data.mimeType).toBe('image/png');
 		expect(item.binary?.data.id).toMatch(/^database:/);
 		expect(evoLink.counts).toMatchObject({ submissions: 1, statusPolls: 0, downloads: 1 });

@@ -15,14 +15,25 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Debian's Chromium, headless, on a fresh profile, with everything that would reach for the
  * internet switched off (this machine's closed network refuses it, many times per start).
  */
-export async function launchBrowser(base: string, cookie: string): Promise<{ context: BrowserContext; page: Page; profile: string }> {
+export async function launchBrowser(
+	base: string,
+	cookie: string,
+): Promise<{ context: BrowserContext; page: Page; profile: string }> {
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
 		headless: true,
 		// Tall enough that the NDV shows every field of a node without scrolling (for the screenshots).
 		viewport: { width: 1440, height: 1400 },
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	});
 	const [name] = cookie.split('=', 1);
 	await context.addCookies([{ name, value: cookie.slice(name.length + 1), url: base }]);
@@ -40,7 +51,16 @@ export async function openNewWorkflow(page: Page, base: string, cookie: string):
 		headers: { cookie, 'content-type': 'application/json' },
 		body: JSON.stringify({
 			name: `UI test ${Date.now()}`,
-			nodes: [{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }],
+			nodes: [
+				{
+					id: 'start',
+					name: 'Start',
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {},
+				},
+			],
 			connections: {},
 			settings: {},
 		}),
@@ -58,9 +78,11 @@ export async function openWorkflow(page: Page, base: string, id: string): Promis
 
 /** Opens the node panel ("What happens next?") and types into its search box. */
 export async function searchNodePanel(page: Page, text: string): Promise<void> {
-	if (!(await page.locator(byId('node-creator')).isVisible())) await page.click(byId('node-creator-plus-button'));
+	if (!(await page.locator(byId('node-creator')).isVisible()))
+		await page.click(byId('node-creator-plus-button'));
 	const bar = page.locator(byId('node-creator-search-bar'));
-	const input = (await bar.evaluate((element) => element.tagName)) === 'INPUT' ? bar : bar.locator('input');
+	const input =
+		(await bar.evaluate((element) => element.tagName)) === 'INPUT' ? bar : bar.locator('input');
 	await input.fill(text);
 }
 
@@ -77,7 +99,11 @@ export interface PanelItem {
  * returns the last reading for the test's own assertion (which then shows the difference).
  * For the editor's re-renders after a click: wait for the state, never for a fixed time.
  */
-export async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 10000): Promise<T> {
+export async function eventually<T>(
+	read: () => Promise<T>,
+	expected: T,
+	timeoutMs = 10000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await read();
@@ -94,19 +120,37 @@ export async function nodePanelItems(page: Page, expected: string[]): Promise<Pa
 		return expected.filter((name) => shown.includes(name));
 	};
 	const found = await eventually(listed, expected, 15000);
-	if (found.length !== expected.length) throw new Error(`node panel: only [${found.join(', ')}] of [${expected.join(', ')}] were listed`);
-	const items = page.locator(`${byId('node-creator')} ${byId('item-iterator-item')}[data-keyboard-nav-type="node"]`);
+	if (found.length !== expected.length)
+		throw new Error(
+			`node panel: only [${found.join(', ')}] of [${expected.join(', ')}] were listed`,
+		);
+	const items = page.locator(
+		`${byId('node-creator')} ${byId('item-iterator-item')}[data-keyboard-nav-type="node"]`,
+	);
 	// Icons load after the list renders: wait until every one has loaded or failed.
 	await items.evaluateAll(async (elements) => {
 		const images = elements.flatMap((element) => [...element.querySelectorAll('img')]);
-		await Promise.all(images.map(async (image) => (image.complete ? undefined : await new Promise((resolve) => { image.onload = image.onerror = resolve; }))));
+		await Promise.all(
+			images.map(async (image) =>
+				image.complete
+					? undefined
+					: await new Promise((resolve) => {
+							image.onload = image.onerror = resolve;
+						}),
+			),
+		);
 	});
 	return await items.evaluateAll((elements) =>
 		elements.map((element) => {
 			const image = element.querySelector('img');
 			return {
-				name: element.querySelector('[data-test-id="node-creator-item-name"]')?.textContent?.trim() ?? '',
-				description: element.querySelector('[data-test-id="node-creator-item-description"]')?.textContent?.trim() ?? '',
+				name:
+					element.querySelector('[data-test-id="node-creator-item-name"]')?.textContent?.trim() ??
+					'',
+				description:
+					element
+						.querySelector('[data-test-id="node-creator-item-description"]')
+						?.textContent?.trim() ?? '',
 				iconSrc: image?.getAttribute('src') ?? null,
 				iconLoaded: Boolean(image && image.complete && image.naturalWidth > 0),
 			};
@@ -117,8 +161,14 @@ export async function nodePanelItems(page: Page, expected: string[]): Promise<Pa
 /** Adds a node from the panel search by name and action (e.g. "EvoLink", "Generate an image"); the NDV opens. */
 export async function addNode(page: Page, name: string, action: string): Promise<void> {
 	await searchNodePanel(page, name);
-	await page.locator(byId('node-creator-item-name'), { hasText: new RegExp(`^${name}$`) }).first().click();
-	await page.locator(`${byId('item-iterator-item')}[data-keyboard-nav-type="action"]`, { hasText: action }).first().click();
+	await page
+		.locator(byId('node-creator-item-name'), { hasText: new RegExp(`^${name}$`) })
+		.first()
+		.click();
+	await page
+		.locator(`${byId('item-iterator-item')}[data-keyboard-nav-type="action"]`, { hasText: action })
+		.first()
+		.click();
 	await page.waitForSelector(byId('ndv'));
 }
 
@@ -128,7 +178,9 @@ export async function addNode(page: Page, name: string, action: string): Promise
  */
 export async function visibleParameters(page: Page, known: string[]): Promise<string[]> {
 	const suffix = '-parameter-input-options-container';
-	const ids = await page.locator(`${byId('node-parameters')} [data-test-id$="${suffix}"]:visible`).evaluateAll((elements) => elements.map((e) => e.getAttribute('data-test-id') ?? ''));
+	const ids = await page
+		.locator(`${byId('node-parameters')} [data-test-id$="${suffix}"]:visible`)
+		.evaluateAll((elements) => elements.map((e) => e.getAttribute('data-test-id') ?? ''));
 	return ids.map((id) => id.slice(0, -suffix.length)).filter((name) => known.includes(name));
 }
 
@@ -137,20 +189,32 @@ export async function pick(page: Page, parameter: string, optionName: string): P
 	await page.click(byId(`parameter-input-${parameter}`));
 	const items = page.locator(`${byId('parameter-input-item')}:visible`);
 	await items.first().waitFor();
-	const names = await items.evaluateAll((elements) => elements.map((e) => (e as unknown as { innerText: string }).innerText.split('\n')[0].trim()));
+	const names = await items.evaluateAll((elements) =>
+		elements.map((e) => (e as unknown as { innerText: string }).innerText.split('\n')[0].trim()),
+	);
 	const index = names.indexOf(optionName);
-	if (index < 0) throw new Error(`${parameter}: no option "${optionName}" (have ${names.join(', ')})`);
+	if (index < 0)
+		throw new Error(`${parameter}: no option "${optionName}" (have ${names.join(', ')})`);
 	await items.nth(index).click();
 	await items.first().waitFor({ state: 'hidden' });
 }
 
 /** A PNG of `container` from its top down to the end of `last` (not the empty pane below). */
-export async function screenshotDownTo(page: Page, container: string, last: string, file: string): Promise<void> {
+export async function screenshotDownTo(
+	page: Page,
+	container: string,
+	last: string,
+	file: string,
+): Promise<void> {
 	const box = await page.locator(container).boundingBox();
 	const end = await page.locator(`${container} ${last}`).last().boundingBox();
 	if (!box || !end) throw new Error(`${container} is not on screen`);
 	const height = Math.min(box.height, end.y + end.height + 16 - box.y);
-	await page.screenshot({ path: file, clip: { x: box.x, y: box.y, width: box.width, height }, animations: 'disabled' });
+	await page.screenshot({
+		path: file,
+		clip: { x: box.x, y: box.y, width: box.width, height },
+		animations: 'disabled',
+	});
 }
 
 /** The node's parameter pane down to its Options collection. */
@@ -160,7 +224,9 @@ export async function screenshotParameters(page: Page, file: string): Promise<vo
 
 /** The node on the canvas that is not the trigger (the test workflows hold one of each). */
 export function addedNode(page: Page): Locator {
-	return page.locator(byId('canvas-node')).filter({ hasNot: page.locator(byId('canvas-trigger-node')) });
+	return page
+		.locator(byId('canvas-node'))
+		.filter({ hasNot: page.locator(byId('canvas-trigger-node')) });
 }
 
 export async function closeNdv(page: Page): Promise<void> {
@@ -172,6 +238,10 @@ export async function closeNdv(page: Page): Promise<void> {
 export async function closeModalWithoutSaving(page: Page, modal: Locator): Promise<void> {
 	await page.keyboard.press('Escape');
 	const confirm = page.locator('.el-message-box:visible');
-	if (await confirm.isVisible().catch(() => false)) await confirm.getByRole('button', { name: /close|leave|discard|don't save/i }).first().click();
+	if (await confirm.isVisible().catch(() => false))
+		await confirm
+			.getByRole('button', { name: /close|leave|discard|don't save/i })
+			.first()
+			.click();
 	await modal.waitFor({ state: 'hidden' });
 }

@@ -17,38 +17,58 @@ function shownFor(properties: INodeProperties[], name: string): INodeProperties[
 }
 
 describe('node descriptions', () => {
-	it.each(Object.entries(nodes))('%s has the resource, the three operations and its credential', (name, node) => {
-		const d = node.description;
-		expect(d.name).toBe(name);
-		// As an AI Agent tool: a description written for the model, naming the provider and the URLs it gets back.
-		const tool = d.usableAsTool as { replacements: { description: string } };
-		expect(tool.replacements.description).toContain(d.displayName);
-		expect(tool.replacements.description).toMatch(/returns the image URLs/);
-		expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
-		const operation = d.properties.find((p) => p.name === 'operation')!;
-		expect(operation.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['generate', 'edit', 'waitForTask']);
-		expect(shownFor(d.properties, 'model')[0].default).toBe('gpt-image-1.5');
-		expect(shownFor(d.properties, 'prompt')[0].required).toBe(true);
-		expect(shownFor(d.properties, 'taskId')[0].displayOptions?.show?.operation).toEqual(['waitForTask']);
-		expect(shownFor(d.properties, 'imageUrls')[0].displayOptions?.show?.operation).toEqual(['edit']);
-		expect(shownFor(d.properties, 'binaryFields')[0].displayOptions?.show?.operation).toEqual(['edit']);
-	});
+	it.each(Object.entries(nodes))(
+		'%s has the resource, the three operations and its credential',
+		(name, node) => {
+			const d = node.description;
+			expect(d.name).toBe(name);
+			// As an AI Agent tool: a description written for the model, naming the provider and the URLs it gets back.
+			const tool = d.usableAsTool as { replacements: { description: string } };
+			expect(tool.replacements.description).toContain(d.displayName);
+			expect(tool.replacements.description).toMatch(/returns the image URLs/);
+			expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
+			const operation = d.properties.find((p) => p.name === 'operation')!;
+			expect(operation.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual([
+				'generate',
+				'edit',
+				'waitForTask',
+			]);
+			expect(shownFor(d.properties, 'model')[0].default).toBe('gpt-image-1.5');
+			expect(shownFor(d.properties, 'prompt')[0].required).toBe(true);
+			expect(shownFor(d.properties, 'taskId')[0].displayOptions?.show?.operation).toEqual([
+				'waitForTask',
+			]);
+			expect(shownFor(d.properties, 'imageUrls')[0].displayOptions?.show?.operation).toEqual([
+				'edit',
+			]);
+			expect(shownFor(d.properties, 'binaryFields')[0].displayOptions?.show?.operation).toEqual([
+				'edit',
+			]);
+		},
+	);
 
-	it.each(Object.entries(nodes))('%s: every displayOptions reference names a real parameter and value', (_name, node) => {
-		const props = node.description.properties;
-		for (const p of props) {
-			for (const [ref, values] of Object.entries(p.displayOptions?.show ?? {})) {
-				const targets = props.filter((t) => t.name === ref);
-				expect(targets.length).toBeGreaterThan(0);
-				const known = targets.flatMap((t) => (t.options ?? []).map((o) => ('value' in o ? o.value : undefined)));
-				for (const v of values as unknown[]) expect(known).toContain(v);
+	it.each(Object.entries(nodes))(
+		'%s: every displayOptions reference names a real parameter and value',
+		(_name, node) => {
+			const props = node.description.properties;
+			for (const p of props) {
+				for (const [ref, values] of Object.entries(p.displayOptions?.show ?? {})) {
+					const targets = props.filter((t) => t.name === ref);
+					expect(targets.length).toBeGreaterThan(0);
+					const known = targets.flatMap((t) =>
+						(t.options ?? []).map((o) => ('value' in o ? o.value : undefined)),
+					);
+					for (const v of values as unknown[]) expect(known).toContain(v);
+				}
 			}
-		}
-	});
+		},
+	);
 
 	it('offers the documented models per provider', () => {
 		const models = (node: { description: { properties: INodeProperties[] } }) =>
-			shownFor(node.description.properties, 'model')[0].options!.map((o) => ('value' in o ? o.value : ''));
+			shownFor(node.description.properties, 'model')[0].options!.map((o) =>
+				'value' in o ? o.value : '',
+			);
 		expect(models(nodes.evoLink)).toEqual(['gpt-image-1.5', 'gpt-image-1', 'gpt-image-2']);
 		expect(models(nodes.starMagic)).toEqual(['gpt-image-1.5', 'gpt-image-2']);
 		expect(models(nodes.apiframe)).toEqual(['gpt-image-1.5', 'gpt-image-2']);
@@ -57,68 +77,131 @@ describe('node descriptions', () => {
 	it('shows resolution and the mask only for gpt-image-2, and no mask on Apiframe', () => {
 		const evo = nodes.evoLink.description.properties;
 		expect(shownFor(evo, 'resolution')[0].displayOptions?.show?.model).toEqual(['gpt-image-2']);
-		expect(shownFor(evo, 'maskUrl')[0].displayOptions?.show).toEqual({ operation: ['edit'], model: ['gpt-image-2'] });
-		expect(shownFor(evo, 'size')[0].displayOptions?.show?.model).toEqual(['gpt-image-1.5', 'gpt-image-1']);
+		expect(shownFor(evo, 'maskUrl')[0].displayOptions?.show).toEqual({
+			operation: ['edit'],
+			model: ['gpt-image-2'],
+		});
+		expect(shownFor(evo, 'size')[0].displayOptions?.show?.model).toEqual([
+			'gpt-image-1.5',
+			'gpt-image-1',
+		]);
 		expect(shownFor(nodes.apiframe.description.properties, 'maskUrl')).toHaveLength(0);
-		expect(shownFor(nodes.apiframe.description.properties, 'aspectRatio')[0].options).toHaveLength(3);
+		expect(shownFor(nodes.apiframe.description.properties, 'aspectRatio')[0].options).toHaveLength(
+			3,
+		);
 	});
 
 	it('has the shared options; callback settings only for Completion = Callback', () => {
-		const options = shownFor(nodes.apiframe.description.properties, 'options')[0].options as INodeProperties[];
+		const options = shownFor(nodes.apiframe.description.properties, 'options')[0]
+			.options as INodeProperties[];
 		const names = options.map((o) => o.name);
-		for (const n of ['binaryPropertyName', 'maxConcurrentTasks', 'maxWaitSeconds', 'output', 'pollIntervalSeconds', 'requestTimeoutSeconds', 'maxDownloadMb', 'downloadTimeoutSeconds']) {
+		for (const n of [
+			'binaryPropertyName',
+			'maxConcurrentTasks',
+			'maxWaitSeconds',
+			'output',
+			'pollIntervalSeconds',
+			'requestTimeoutSeconds',
+			'maxDownloadMb',
+			'downloadTimeoutSeconds',
+		]) {
 			expect(names).toContain(n);
 		}
 		expect(names).not.toContain('callbackUrl');
-		const webhook = shownFor(nodes.apiframe.description.properties, 'callbackUrl')[0];
-		expect(webhook.displayName).toBe('Webhook URL');
-		expect(webhook.displayOptions?.show).toEqual({ operation: ['generate', 'edit'], completion: ['callback'] });
+		// Generate and Edit each own a copy of the field (one module per operation).
+		const webhooks = shownFor(nodes.apiframe.description.properties, 'callbackUrl');
+		expect(webhooks.map((w) => w.displayName)).toEqual(['Webhook URL', 'Webhook URL']);
+		expect(webhooks.map((w) => w.displayOptions?.show)).toEqual([
+			{ completion: ['callback'], operation: ['generate'] },
+			{ completion: ['callback'], operation: ['edit'] },
+		]);
 	});
 });
 
 describe('credentials', () => {
 	it.each([
-		['starMagicApi', new StarMagicApi(), 'https://api.starmagic.ai', '/v1/credits', { Authorization: '=Bearer {{$credentials.apiKey}}' }],
-		['evoLinkApi', new EvoLinkApi(), 'https://api.evolink.ai', '/v1/credits', { Authorization: '=Bearer {{$credentials.apiKey}}' }],
-		['apiframeApi', new ApiframeApi(), 'https://api.apiframe.ai', '/v2/me', { 'X-API-Key': '={{$credentials.apiKey}}' }],
-	])('%s: key is a password, base URL has the official default, auth and test are set', (_name, cred, baseUrl, testPath, headers) => {
-		const key = cred.properties.find((p) => p.name === 'apiKey')!;
-		expect(key.typeOptions?.password).toBe(true);
-		expect(cred.properties.find((p) => p.name === 'baseUrl')!.default).toBe(baseUrl);
-		expect(cred.authenticate).toEqual({ type: 'generic', properties: { headers } });
-		expect(cred.test?.request.url).toBe(testPath);
-		expect(cred.icon).toEqual(expect.objectContaining({ light: expect.stringMatching(/\.svg$/), dark: expect.stringMatching(/\.dark\.svg$/) }));
-	});
+		[
+			'starMagicApi',
+			new StarMagicApi(),
+			'https://api.starmagic.ai',
+			'/v1/credits',
+			{ Authorization: '=Bearer {{$credentials.apiKey}}' },
+		],
+		[
+			'evoLinkApi',
+			new EvoLinkApi(),
+			'https://api.evolink.ai',
+			'/v1/credits',
+			{ Authorization: '=Bearer {{$credentials.apiKey}}' },
+		],
+		[
+			'apiframeApi',
+			new ApiframeApi(),
+			'https://api.apiframe.ai',
+			'/v2/me',
+			{ 'X-API-Key': '={{$credentials.apiKey}}' },
+		],
+	])(
+		'%s: key is a password, base URL has the official default, auth and test are set',
+		(_name, cred, baseUrl, testPath, headers) => {
+			const key = cred.properties.find((p) => p.name === 'apiKey')!;
+			expect(key.typeOptions?.password).toBe(true);
+			expect(cred.properties.find((p) => p.name === 'baseUrl')!.default).toBe(baseUrl);
+			expect(cred.authenticate).toEqual({ type: 'generic', properties: { headers } });
+			expect(cred.test?.request.url).toBe(testPath);
+			expect(cred.icon).toEqual(
+				expect.objectContaining({
+					light: expect.stringMatching(/\.svg$/),
+					dark: expect.stringMatching(/\.dark\.svg$/),
+				}),
+			);
+		},
+	);
 });
 
 describe('UI text', () => {
 	/** Every property, nested collection options included. */
 	function allProperties(properties: INodeProperties[]): INodeProperties[] {
-		return properties.flatMap((p) => [p, ...allProperties(((p.options ?? []) as INodeProperties[]).filter((o) => 'type' in o && 'displayName' in o))]);
+		return properties.flatMap((p) => [
+			p,
+			...allProperties(
+				((p.options ?? []) as INodeProperties[]).filter((o) => 'type' in o && 'displayName' in o),
+			),
+		]);
 	}
 	const described: Array<[string, INodeTypeDescription | ICredentialType]> = [
-		...Object.entries(nodes).map(([name, node]): [string, INodeTypeDescription] => [name, node.description]),
+		...Object.entries(nodes).map(([name, node]): [string, INodeTypeDescription] => [
+			name,
+			node.description,
+		]),
 		['gptImageTrigger', new GptImageTrigger().description],
 		['starMagicApi', new StarMagicApi()],
 		['evoLinkApi', new EvoLinkApi()],
 		['apiframeApi', new ApiframeApi()],
 	];
 
-	it.each(described)('%s: hints and descriptions are sentence case, one sentence without a period, several with one', (_name, d) => {
-		const texts: string[] = [];
-		for (const p of allProperties(d.properties)) {
-			if (p.type === 'notice') continue;
-			for (const text of [p.description, p.hint]) if (text) texts.push(text);
-			for (const o of p.options ?? []) if ('description' in o && typeof o.description === 'string') texts.push(o.description);
-		}
-		expect(texts.length).toBeGreaterThanOrEqual(2);
-		for (const text of texts) {
-			// Starts with a capital, a digit, or a lower-case identifier such as gpt-image-1.5 or taskId.
-			expect({ text, ok: /^([A-Z0-9]|[a-z]+[-A-Z0-9])/.test(text) }).toEqual({ text, ok: true });
-			const sentences = text.split(/(?<=[.!?])\s+(?=[A-Z])/).length;
-			expect({ text, ok: sentences > 1 ? /[.!?)]$/.test(text) : !/\.$/.test(text) }).toEqual({ text, ok: true });
-		}
-	});
+	it.each(described)(
+		'%s: hints and descriptions are sentence case, one sentence without a period, several with one',
+		(_name, d) => {
+			const texts: string[] = [];
+			for (const p of allProperties(d.properties)) {
+				if (p.type === 'notice') continue;
+				for (const text of [p.description, p.hint]) if (text) texts.push(text);
+				for (const o of p.options ?? [])
+					if ('description' in o && typeof o.description === 'string') texts.push(o.description);
+			}
+			expect(texts.length).toBeGreaterThanOrEqual(2);
+			for (const text of texts) {
+				// Starts with a capital, a digit, or a lower-case identifier such as gpt-image-1.5 or taskId.
+				expect({ text, ok: /^([A-Z0-9]|[a-z]+[-A-Z0-9])/.test(text) }).toEqual({ text, ok: true });
+				const sentences = text.split(/(?<=[.!?])\s+(?=[A-Z])/).length;
+				expect({ text, ok: sentences > 1 ? /[.!?)]$/.test(text) : !/\.$/.test(text) }).toEqual({
+					text,
+					ok: true,
+				});
+			}
+		},
+	);
 
 	it('names operations and the model in the canvas subtitle', () => {
 		const subtitle = nodes.evoLink.description.subtitle!;
@@ -128,26 +211,40 @@ describe('UI text', () => {
 
 	it('gives Number of Images the hint of the model chosen', () => {
 		const hints = (node: { description: { properties: INodeProperties[] } }) =>
-			Object.fromEntries(shownFor(node.description.properties, 'numberOfImages').map((p) => [String(p.displayOptions?.show?.model ?? 'any'), p.hint]));
+			Object.fromEntries(
+				shownFor(node.description.properties, 'numberOfImages').map((p) => [
+					String(p.displayOptions?.show?.model ?? 'any'),
+					p.hint,
+				]),
+			);
 		expect(hints(nodes.evoLink)).toEqual({
-			'gpt-image-1.5': 'gpt-image-1.5 makes one image per task, so each image is a separately billed task',
+			'gpt-image-1.5':
+				'gpt-image-1.5 makes one image per task, so each image is a separately billed task',
 			'gpt-image-1,gpt-image-2': 'Up to 10 images in one task',
 		});
-		expect(hints(nodes.apiframe)).toEqual({ any: 'Apiframe makes up to 10 images in one job, billed per image' });
+		expect(hints(nodes.apiframe)).toEqual({
+			any: 'Apiframe makes up to 10 images in one job, billed per image',
+		});
 	});
 
 	it('states the prompt limits from the models', () => {
-		expect(promptLengthHint([{ value: 'gpt-image-1.5', promptMaxLength: 2000 }, { value: 'gpt-image-1', promptMaxLength: 2000 }, { value: 'gpt-image-2', promptMaxLength: 32000 }])).toBe(
-			'Up to 2,000 characters (gpt-image-2: 32,000)',
+		expect(
+			promptLengthHint([
+				{ value: 'gpt-image-1.5', promptMaxLength: 2000 },
+				{ value: 'gpt-image-1', promptMaxLength: 2000 },
+				{ value: 'gpt-image-2', promptMaxLength: 32000 },
+			]),
+		).toBe('Up to 2,000 characters (gpt-image-2: 32,000)');
+		expect(shownFor(nodes.apiframe.description.properties, 'prompt')[0].hint).toBe(
+			'Up to 2,000 characters',
 		);
-		expect(shownFor(nodes.apiframe.description.properties, 'prompt')[0].hint).toBe('Up to 2,000 characters');
 	});
 
 	it.each([
 		[new StarMagicApi(), 'https://starmagic.ai/app/api-keys'],
 		[new EvoLinkApi(), 'https://evolink.ai/dashboard/keys'],
 		[new ApiframeApi(), 'https://console.apiframe.ai'],
-	])('%#: the credential form opens with a link to the provider\'s key page', (cred, url) => {
+	])("%#: the credential form opens with a link to the provider's key page", (cred, url) => {
 		const notice = cred.properties[0];
 		expect(notice.type).toBe('notice');
 		expect(notice.displayName).toContain(`<a href="${url}" target="_blank">`);

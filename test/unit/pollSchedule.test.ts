@@ -1,13 +1,36 @@
-import { isOverdue, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, nextPollAt, predictFinish } from '../../nodes/shared/pollSchedule';
+import {
+	isOverdue,
+	MAX_POLL_INTERVAL_MS,
+	MIN_POLL_INTERVAL_MS,
+	nextPollAt,
+	predictFinish,
+} from '../../nodes/shared/pollSchedule';
 import type { PollState } from '../../nodes/shared/pollSchedule';
 
-const state = (extra: Partial<PollState>): PollState => ({ startedAt: 0, now: 0, overdue: 0, samples: [], ...extra });
+const state = (extra: Partial<PollState>): PollState => ({
+	startedAt: 0,
+	now: 0,
+	overdue: 0,
+	samples: [],
+	...extra,
+});
 
 describe('poll schedule', () => {
-	it('goes straight to the provider estimate when nothing contradicts it', () => {
-		expect(nextPollAt(state({ estimatedSeconds: 3 }))).toBe(3050);
+	it('checks once halfway through the estimate, then goes to the finish the estimate gives', () => {
+		// An estimate alone may be too long: the first check is at half of it.
+		expect(nextPollAt(state({ estimatedSeconds: 3 }))).toBe(1550);
 		// A long estimate is still checked every 10 s.
 		expect(nextPollAt(state({ estimatedSeconds: 60 }))).toBe(MAX_POLL_INTERVAL_MS);
+		// After a check that gave no progress, the estimate itself is the target.
+		expect(nextPollAt(state({ now: 1550, lastPollAt: 1550, estimatedSeconds: 3 }))).toBe(3050);
+		// After one with progress that agrees (51% at 1.55 s: 2.98-3.04 s), the estimate wins.
+		const agreed = state({
+			now: 1550,
+			lastPollAt: 1550,
+			estimatedSeconds: 3,
+			samples: [{ at: 1550, progress: 51 }],
+		});
+		expect(nextPollAt(agreed)).toBe(3050);
 	});
 
 	it('narrows the finish from whole-percent progress readings', () => {
@@ -20,10 +43,17 @@ describe('poll schedule', () => {
 		expect(predictFinish(both)).toBeCloseTo(59782.6, 0);
 	});
 
-	it('lets progress override an estimate that is too short', () => {
-		// Estimate 10 s, but 20% after 8 s says at least 38 s.
-		const s = state({ now: 8000, lastPollAt: 8000, estimatedSeconds: 10, samples: [{ at: 8000, progress: 20 }] });
-		expect(predictFinish(s)).toBeCloseTo(38095.2, 0);
+	it('ignores an estimate that progress contradicts', () => {
+		// Estimate 10 s, but 20% after 8 s says 38.1-40 s: the run is planned from progress alone.
+		const s = state({
+			now: 8000,
+			lastPollAt: 8000,
+			estimatedSeconds: 10,
+			samples: [{ at: 8000, progress: 20 }],
+		});
+		expect(predictFinish(s)).toBe(40000);
+		// An estimate inside the window narrows it.
+		expect(predictFinish({ ...s, estimatedSeconds: 39 })).toBe(39000);
 	});
 
 	it('backs off from 1 s when the task is late or nothing is known', () => {
@@ -36,11 +66,20 @@ describe('poll schedule', () => {
 
 	it('never polls one task more than once a second, and honours a fixed interval', () => {
 		for (let now = 0; now < 70000; now += 700) {
-			const s = state({ now, lastPollAt: now, estimatedSeconds: 30, samples: [{ at: now, progress: 99 }] });
+			const s = state({
+				now,
+				lastPollAt: now,
+				estimatedSeconds: 30,
+				samples: [{ at: now, progress: 99 }],
+			});
 			expect(nextPollAt(s) - now).toBeGreaterThanOrEqual(MIN_POLL_INTERVAL_MS);
 			expect(nextPollAt(s) - now).toBeLessThanOrEqual(MAX_POLL_INTERVAL_MS);
 		}
-		expect(nextPollAt(state({ lastPollAt: 4000, now: 4000, fixedIntervalMs: 4000, estimatedSeconds: 5 }))).toBe(8000);
+		expect(
+			nextPollAt(
+				state({ lastPollAt: 4000, now: 4000, fixedIntervalMs: 4000, estimatedSeconds: 5 }),
+			),
+		).toBe(8000);
 		expect(nextPollAt(state({ fixedIntervalMs: 200 }))).toBe(MIN_POLL_INTERVAL_MS);
 	});
 });

@@ -12,12 +12,30 @@ describe('retry policy', () => {
 	});
 
 	it('retries a submission only when no task can have been created', () => {
-		expect(decideRetry('submit', { networkCode: 'ECONNREFUSED' }, false)).toEqual({ retry: true, mayHaveCreatedTask: false });
-		expect(decideRetry('submit', { statusCode: 429 }, false)).toEqual({ retry: true, mayHaveCreatedTask: false });
-		expect(decideRetry('submit', { statusCode: 500 }, false)).toEqual({ retry: false, mayHaveCreatedTask: true });
-		expect(decideRetry('submit', { networkCode: 'ECONNRESET' }, false)).toEqual({ retry: false, mayHaveCreatedTask: true });
-		expect(decideRetry('submit', { networkCode: 'ECONNABORTED' }, false)).toEqual({ retry: false, mayHaveCreatedTask: true });
-		expect(decideRetry('submit', { statusCode: 400 }, false)).toEqual({ retry: false, mayHaveCreatedTask: false });
+		expect(decideRetry('submit', { networkCode: 'ECONNREFUSED' }, false)).toEqual({
+			retry: true,
+			mayHaveCreatedTask: false,
+		});
+		expect(decideRetry('submit', { statusCode: 429 }, false)).toEqual({
+			retry: true,
+			mayHaveCreatedTask: false,
+		});
+		expect(decideRetry('submit', { statusCode: 500 }, false)).toEqual({
+			retry: false,
+			mayHaveCreatedTask: true,
+		});
+		expect(decideRetry('submit', { networkCode: 'ECONNRESET' }, false)).toEqual({
+			retry: false,
+			mayHaveCreatedTask: true,
+		});
+		expect(decideRetry('submit', { networkCode: 'ECONNABORTED' }, false)).toEqual({
+			retry: false,
+			mayHaveCreatedTask: true,
+		});
+		expect(decideRetry('submit', { statusCode: 400 }, false)).toEqual({
+			retry: false,
+			mayHaveCreatedTask: false,
+		});
 	});
 
 	it('retries any transient submission failure when the provider deduplicates by idempotency key', () => {
@@ -28,7 +46,9 @@ describe('retry policy', () => {
 
 	it('never retries a cancelled request', () => {
 		expect(decideRetry('status', { networkCode: 'ERR_CANCELED' }, false).retry).toBe(false);
-		expect(decideRetry('submit', { networkCode: 'ERR_CANCELED' }, false).mayHaveCreatedTask).toBe(false);
+		expect(decideRetry('submit', { networkCode: 'ERR_CANCELED' }, false).mayHaveCreatedTask).toBe(
+			false,
+		);
 	});
 
 	it('backs off exponentially with jitter, capped, and honours Retry-After', () => {
@@ -40,10 +60,10 @@ describe('retry policy', () => {
 	});
 
 	it('reads Retry-After as seconds or as an HTTP date', () => {
-		expect(parseRetryAfter('3')).toBe(3000);
-		expect(parseRetryAfter(undefined)).toBeUndefined();
+		expect(parseRetryAfter('3', 0)).toBe(3000);
+		expect(parseRetryAfter(undefined, 0)).toBeUndefined();
 		const now = Date.parse('2026-11-21T10:00:00Z');
 		expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:05 GMT', now)).toBe(5000);
-		expect(parseRetryAfter('soon')).toBeUndefined();
+		expect(parseRetryAfter('soon', 0)).toBeUndefined();
 	});
 });

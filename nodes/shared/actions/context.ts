@@ -1,0 +1,39 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { Clock } from '../clock';
+import type { ProviderFields } from '../descriptions/common';
+import type { TaskPoller } from '../poller';
+import type { ProviderDefinition } from '../provider';
+import type { ItemSettings } from '../settings';
+import type { TaskClient } from '../taskClient';
+import type { ProviderAdapter } from '../types';
+
+/** Everything an operation may use; one per node execution. */
+export interface OperationContext {
+	fn: IExecuteFunctions;
+	adapter: ProviderAdapter;
+	fields: ProviderFields;
+	client: TaskClient;
+	poller: TaskPoller;
+	clock: Clock;
+}
+
+/** Validated input of one item, ready to run. */
+export interface PreparedItem {
+	settings: ItemSettings;
+	/** Provider tasks this item will hold open at once (for Max Concurrent Tasks). */
+	weight: number;
+	run: () => Promise<INodeExecutionData[]>;
+}
+
+/**
+ * An operation reads and checks its parameters for one item without any request (prepare);
+ * the returned closure does the I/O when the router schedules it.
+ */
+export type Prepare = (ctx: OperationContext, itemIndex: number) => Promise<PreparedItem>;
+
+/** One operation of a resource: its own fields and how it prepares an item. */
+export interface OperationModule {
+	description(provider: ProviderDefinition): INodeProperties[];
+	prepare: Prepare;
+}

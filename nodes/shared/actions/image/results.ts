@@ -1,0 +1,125 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { providerError } from '../../errors';
+import type { ItemSettings } from '../../settings';
+import type { CallLimits } from '../../taskClient';
+import type { TaskSnapshot } from '../../types';
+import type { OperationContext } from '../context';
+
+export interface ResultMeta {
+	model?: string;
+	prompt?: string;
+}
+
+function baseJson(ctx: OperationContext, snapshot: TaskSnapshot, meta: ResultMeta): IDataObject {
+	const json: IDataObject = {
+		provider: ctx.adapter.displayName,
+		model: snapshot.model ?? meta.model ?? null,
+		taskId: snapshot.taskId,
+		status: snapshot.status,
+	};
+	if (meta.prompt !== undefined) json.prompt = meta.prompt;
+	return json;
+}
+
+/** One item per submitted task, when the node does not wait for the images. */
+export function taskItems(
+	ctx: OperationContext,
+	snapshots: TaskSnapshot[],
+	meta: ResultMeta,
+	itemIndex: number,
+): INodeExecutionData[] {
+	return snapshots.map((snapshot, index) => ({
+		json: { ...baseJson(ctx, snapshot, meta), index, ...(snapshot.cost ?? {}) },
+		pairedItem: { item: itemIndex },
+	}));
+}
+
+function failureError(
+	ctx: OperationContext,
+	failed: TaskSnapshot,
+	all: TaskSnapshot[],
+	itemIndex: number,
+) {
+	const code = failed.error?.code;
+	const message = failed.error?.message ?? `the task ended as ${failed.status}`;
+	const others = all.filter((s) => s.taskId !== failed.taskId).map((s) => s.taskId);
+	const description = [
+		code ? `Code: ${code}.` : '',
+		`${ctx.adapter.failureAdvice({ code, message })}.`,
+		others.length > 0
+			? `Other tasks of this item: ${others.join(', ')} (fetch them with Wait for Task).`
+			: '',
+	]
+		.filter(Boolean)
+		.join(' ');
+	return providerError(ctx.fn.getNode(), {
+		provider: ctx.adapter.displayName,
+		error: { message: `Task ${failed.taskId} failed: ${message}`, code, description },
+		itemIndex,
+	});
+}
+
+/** Waits for every task of an item, then returns one output item per image. */
+export async function finishTasks(
+	ctx: OperationContext,
+	submitted: TaskSnapshot[],
+	meta: ResultMeta,
+	settings: ItemSettings,
+	limits: CallLimits,
+): Promise<INodeExecutionData[]> {
+	const waits = await Promise.allSettled(
+		submitted.map(
+			async (snapshot) =>
+				await ctx.poller.wait(snapshot, {
+					limits,
+					maxWaitMs: settings.maxWaitMs,
+					fixedIntervalMs: settings.fixedPollIntervalMs,
+				}),
+		),
+	);
+	const rejected = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+	if (rejected) throw rejected.reason;
+	const finished = waits.map((w) => (w as PromiseFulfilledResult<TaskSnapshot>).value);
+	const failed = finished.find((s) => s.status !== 'completed');
+	if (failed) throw failureError(ctx, failed, finished, limits.itemIndex);
+
+	const images = finished.flatMap((snapshot) =>
+		snapshot.imageUrls.map((url, n) => ({ snapshot, url, n })),
+	);
+	if (images.length === 0) {
+		// Never a silent empty output: a finished item without images is an error of that item.
+		throw providerError(ctx.fn.getNode(), {
+			provider: ctx.adapter.displayName,
+			error: {
+				message: `Task ${finished[0].taskId} completed without any image`,
+				description: 'Run the item again; if it keeps happening, report it with the task ID',
+			},
+			itemIndex: limits.itemIndex,
+		});
+	}
+	return await Promise.all(
+		images.map(async ({ snapshot, url, n }, index) => {
+			const json: IDataObject = {
+				...baseJson(ctx, snapshot, meta),
+				imageUrl: url,
+				index,
+				...(snapshot.cost ?? {}),
+			};
+			if (settings.output === 'url') return { json, pairedItem: { item: limits.itemIndex } };
+			const { binary } = await ctx.client.download(
+				url,
+				`${snapshot.taskId}-${n + 1}`,
+				{ maxBytes: settings.maxDownloadBytes, timeoutMs: settings.downloadTimeoutMs },
+				limits,
+			);
+			json.fileName = binary.fileName;
+			json.mimeType = binary.mimeType;
+			return {
+				json,
+				binary: { [settings.binaryPropertyName]: binary },
+				pairedItem: { item: limits.itemIndex },
+			};
+		}),
+	);
+}

@@ -1,0 +1,179 @@
+import type { IDataObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+import { randomUUID } from 'crypto';
+
+import type { InputBinary } from '../../binary';
+import { fieldError } from '../../errors';
+import { callLimits, readSettings } from '../../settings';
+import type { CallLimits } from '../../taskClient';
+import type { FieldProblem, ImageRequest, TaskSnapshot } from '../../types';
+import { checkRequest } from '../../validation';
+import type { OperationContext, PreparedItem } from '../context';
+import { finishTasks, taskItems } from './results';
+
+/** The input images of an Edit, read and checked before any request. */
+export interface EditInputs {
+	imageUrls: string[];
+	binaries: InputBinary[];
+	maskUrl?: string;
+	maskBinary?: InputBinary;
+}
+
+/** Splits a list parameter given as text (commas or new lines) or as an expression's array. */
+export function splitList(value: unknown, urls: boolean): string[] {
+	if (value === null || value === undefined) return [];
+	const parts = Array.isArray(value)
+		? value.map((v) => String(v))
+		: String(value).split(urls ? /[\r\n]+|,(?=\s*[a-z][a-z0-9+.-]*:)/i : /[\r\n,]+/);
+	return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** The provider's own top-level fields (hidden ones read as null and are skipped). */
+function providerFields(ctx: OperationContext) {
+	return [...ctx.fields.modelFields, ...ctx.fields.callbackFields];
+}
+
+function readProviderOptions(ctx: OperationContext, itemIndex: number): IDataObject {
+	const values: IDataObject = {};
+	for (const field of providerFields(ctx)) {
+		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
+		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
+	}
+	return values;
+}
+
+/** A value set by an expression must still be one the field offers for this model. */
+function optionProblem(
+	ctx: OperationContext,
+	values: IDataObject,
+	modelName: string,
+): FieldProblem | undefined {
+	for (const field of providerFields(ctx)) {
+		if (field.type !== 'options' && field.type !== 'multiOptions') continue;
+		const value = values[field.name];
+		if (value === undefined) continue;
+		const allowed = (field.options ?? []).map((o) => ('value' in o ? o.value : undefined));
+		const given =
+			field.type === 'multiOptions' && Array.isArray(value) ? (value as unknown[]) : [value];
+		const bad = given.find((v) => !allowed.includes(v as string));
+		if (bad !== undefined) {
+			return {
+				field: field.displayName,
+				message: `"${String(bad)}" is not offered by ${modelName}`,
+				fix: `Choose one of ${allowed.join(', ')}`,
+			};
+		}
+	}
+	return undefined;
+}
+
+/** How many images each task asks for: natively up to the model's limit, otherwise more tasks. */
+export function planTasks(imageCount: number, maxPerTask: number): number[] {
+	const plan: number[] = [];
+	for (let left = imageCount; left > 0; left -= maxPerTask) plan.push(Math.min(left, maxPerTask));
+	return plan;
+}
+
+async function upload(
+	ctx: OperationContext,
+	binary: InputBinary,
+	limits: CallLimits,
+): Promise<string> {
+	const capability = ctx.adapter.upload!;
+	return await ctx.client.upload(
+		async () =>
+			capability.build({
+				field: 'file',
+				fileName: binary.fileName,
+				mimeType: binary.mimeType,
+				size: binary.size,
+				content: await binary.open(),
+			}),
+		limits,
+	);
+}
+
+/** Submits every task; if one submission fails, the error lists the tasks that were created. */
+async function submitAll(
+	ctx: OperationContext,
+	request: ImageRequest,
+	plan: number[],
+	limits: CallLimits,
+): Promise<TaskSnapshot[]> {
+	const results = await Promise.allSettled(
+		plan.map(
+			async (count) =>
+				await ctx.client.submit(ctx.adapter.buildSubmit(request, count, randomUUID()), limits),
+		),
+	);
+	const created = results
+		.filter((r): r is PromiseFulfilledResult<TaskSnapshot> => r.status === 'fulfilled')
+		.map((r) => r.value);
+	const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+	if (!failure) return created;
+	const error = failure.reason as Error;
+	if (created.length > 0 && error instanceof NodeApiError) {
+		const ids = created.map((s) => s.taskId).join(', ');
+		error.description =
+			`${error.description ?? ''} Tasks created for this item before the failure: ${ids}.`.trim();
+	}
+	throw error;
+}
+
+/**
+ * Generate and Edit: reads the item's request, checks it without any request, and returns the
+ * closure that uploads binary inputs, submits the tasks and (unless told not to) waits for them.
+ */
+export async function prepareSubmit(
+	ctx: OperationContext,
+	itemIndex: number,
+	operation: 'generate' | 'edit',
+	inputs: EditInputs = { imageUrls: [], binaries: [] },
+): Promise<PreparedItem> {
+	const { fn, adapter } = ctx;
+	const settings = readSettings(fn, itemIndex);
+	const request: ImageRequest = {
+		operation,
+		model: fn.getNodeParameter('model', itemIndex) as string,
+		prompt: String(fn.getNodeParameter('prompt', itemIndex, '')),
+		imageCount: Number(fn.getNodeParameter('numberOfImages', itemIndex, 1)),
+		imageUrls: inputs.imageUrls,
+		options: readProviderOptions(ctx, itemIndex),
+	};
+	if (inputs.maskUrl !== undefined) request.maskUrl = inputs.maskUrl;
+	const completion = String(fn.getNodeParameter('completion', itemIndex, 'wait'));
+	if (typeof request.options.callbackUrl === 'string') {
+		request.callbackUrl = request.options.callbackUrl.trim();
+	}
+	if (completion === 'callback' && !request.callbackUrl) {
+		const field = adapter.callback?.field ?? 'Callback URL';
+		const fix =
+			'Paste the Production URL of a GPT Image Trigger node, or choose another Completion';
+		throw fieldError(fn.getNode(), { field, message: 'is empty', fix }, itemIndex);
+	}
+	const model = adapter.models.find((m) => m.value === request.model);
+	const inputCount = inputs.imageUrls.length + inputs.binaries.length;
+	const problem =
+		checkRequest(request, adapter, inputCount, inputs.maskBinary !== undefined) ??
+		optionProblem(ctx, request.options, model?.name ?? request.model);
+	if (problem) throw fieldError(fn.getNode(), problem, itemIndex);
+	const plan = planTasks(request.imageCount, model!.maxImagesPerTask);
+	const wait = completion === 'wait';
+
+	return {
+		settings,
+		weight: plan.length,
+		run: async () => {
+			const limits = callLimits(settings, itemIndex, ctx.clock.now());
+			const uploaded = await Promise.all(
+				inputs.binaries.map(async (binary) => await upload(ctx, binary, limits)),
+			);
+			const ready: ImageRequest = { ...request, imageUrls: [...request.imageUrls, ...uploaded] };
+			if (inputs.maskBinary) ready.maskUrl = await upload(ctx, inputs.maskBinary, limits);
+			const submitted = await submitAll(ctx, ready, plan, limits);
+			const meta = { model: request.model, prompt: request.prompt };
+			if (!wait) return taskItems(ctx, submitted, meta, itemIndex);
+			return await finishTasks(ctx, submitted, meta, settings, limits);
+		},
+	};
+}

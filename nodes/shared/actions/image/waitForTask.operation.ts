@@ -1,0 +1,38 @@
+import { fieldError } from '../../errors';
+import { callLimits, readSettings } from '../../settings';
+import { checkTaskId } from '../../validation';
+import type { OperationModule } from '../context';
+import { finishTasks } from './results';
+
+/** Wait for Task: polls a task submitted earlier (by ID) and returns its images like Generate. */
+export const waitForTask: OperationModule = {
+	description: ({ fields }) => [
+		{
+			displayName: 'Task ID',
+			name: 'taskId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: fields.taskIdPlaceholder,
+			description:
+				'The taskId that Generate or Edit returned (Completion: Return Task IDs or Callback to a Trigger), or that a callback carried',
+			displayOptions: { show: { operation: ['waitForTask'] } },
+		},
+	],
+
+	prepare: async (ctx, itemIndex) => {
+		const settings = readSettings(ctx.fn, itemIndex);
+		const taskId = String(ctx.fn.getNodeParameter('taskId', itemIndex, '')).trim();
+		const problem = checkTaskId(taskId, ctx.adapter);
+		if (problem) throw fieldError(ctx.fn.getNode(), problem, itemIndex);
+		return {
+			settings,
+			weight: 1,
+			run: async () => {
+				const limits = callLimits(settings, itemIndex, ctx.clock.now());
+				const first = await ctx.client.status(taskId, limits);
+				return await finishTasks(ctx, [{ ...first, taskId }], {}, settings, limits);
+			},
+		};
+	},
+};

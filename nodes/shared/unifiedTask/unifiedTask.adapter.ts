@@ -1,0 +1,218 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { adviceFrom } from '../errors';
+import { parseBody, ProviderRejection, ResponseShapeError } from '../schema';
+import type {
+	BaseUrls,
+	FieldProblem,
+	ModelInfo,
+	ProviderAdapter,
+	ProviderError,
+	TaskSnapshot,
+	TaskStatus,
+} from '../types';
+import { errorEnvelope, taskSchema, uploadSchema } from './unifiedTask.schemas';
+
+/**
+ * The "unified task" API: a flat JSON body on POST /v1/images/generations, a task object back,
+ * GET /v1/tasks/{id} to poll, callbacks that post the same task object. EvoLink documents it;
+ * StarMagic's pages are a copy of EvoLink's (docs/providers.md, "StarMagic"). Any reseller that
+ * speaks it is one `createUnifiedTaskAdapter` call.
+ */
+
+/** Task IDs look like task-unified-1757156493-imcg5zqt; the API rejects any other prefix. */
+export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]+$/;
+
+const STATUS: Record<string, TaskStatus> = {
+	pending: 'queued',
+	processing: 'processing',
+	completed: 'completed',
+	failed: 'failed',
+};
+
+/** Advice per documented task error code (docs/providers.md, "Task error codes"). */
+const ADVICE: Array<[RegExp, string]> = [
+	[
+		/content_policy_violation|content.?policy|safety/i,
+		"The provider's safety filter blocked it: rephrase the prompt or use other input images",
+	],
+	[
+		/invalid_parameters|image_dimension_mismatch|image_processing_error/,
+		'Check the size, the input images (type, size, reachable URL) and the mask',
+	],
+	[/quota_exceeded|insufficient/, 'Top up your provider balance, then run the item again'],
+	[/request_cancelled/, 'The task was cancelled at the provider'],
+	[
+		/generation_timeout|service_unavailable|service_error|resource_exhausted|resource_not_found|upstream_error|rate_limited|model_unavailable|generation_failed_no_content|unknown_error/,
+		'A temporary provider problem: run the item again; failed tasks are normally not billed',
+	],
+];
+
+export interface UnifiedTaskConfig {
+	displayName: string;
+	credentialType: string;
+	models: ModelInfo[];
+	/** Models that take a mask image with an edit. */
+	maskModels: string[];
+	/** Input types and size of the provider's file host; leave out when it has none. */
+	upload?: { mimeTypes: string[]; maxBytes: number };
+}
+
+/** WxH for gpt-image-2: multiples of 16, edges 16-3840, 655,360-8,294,400 pixels, ratio at most 3:1. */
+export function customSizeProblem(value: string): FieldProblem | undefined {
+	const match = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(value.trim());
+	const fix =
+		'Use WIDTHxHEIGHT in multiples of 16, each edge 16-3840, 655,360-8,294,400 pixels in total, at most 3:1 (e.g. 1536x1024)';
+	if (!match) return { field: 'Custom Size', message: `"${value}" is not WIDTHxHEIGHT`, fix };
+	const [w, h] = [Number(match[1]), Number(match[2])];
+	const pixels = w * h;
+	if (w % 16 !== 0 || h % 16 !== 0) {
+		return { field: 'Custom Size', message: `${w}x${h} is not in multiples of 16`, fix };
+	}
+	if (Math.min(w, h) < 16 || Math.max(w, h) > 3840) {
+		return { field: 'Custom Size', message: `an edge of ${w}x${h} is outside 16-3840`, fix };
+	}
+	if (pixels < 655360 || pixels > 8294400) {
+		return { field: 'Custom Size', message: `${w}x${h} has ${pixels} pixels`, fix };
+	}
+	if (Math.max(w, h) / Math.min(w, h) > 3) {
+		return { field: 'Custom Size', message: `${w}x${h} is wider than 3:1`, fix };
+	}
+	return undefined;
+}
+
+/** gpt-image-2 sizes: a ratio (with a resolution), auto, or custom pixels. */
+function sizeFields(options: IDataObject): IDataObject {
+	if (options.sizeV2 === undefined) return options.size === undefined ? {} : { size: options.size };
+	if (options.sizeV2 === 'custom') {
+		return {
+			size: String(options.customSize ?? '')
+				.trim()
+				.replace('×', 'x'),
+		};
+	}
+	if (options.sizeV2 === 'auto') return { size: 'auto' };
+	return { size: options.sizeV2, resolution: options.resolution ?? '1K' };
+}
+
+function snapshot(body: unknown, what: string): TaskSnapshot {
+	const task = parseBody(taskSchema, body, what);
+	const status = STATUS[task.status];
+	if (status === 'completed' && (!task.results || task.results.length === 0)) {
+		throw new ResponseShapeError(what, 'results', 'is missing on a completed task');
+	}
+	const { error } = task;
+	return {
+		taskId: task.id,
+		status,
+		model: task.model,
+		progress: task.progress,
+		estimatedSeconds: task.task_info?.estimated_time,
+		imageUrls: task.results ?? [],
+		error: error
+			? {
+					code: error.code === undefined ? undefined : String(error.code),
+					message: error.message ?? 'no message',
+				}
+			: undefined,
+		cost: task.usage ? { usage: task.usage as IDataObject } : undefined,
+	};
+}
+
+function trimUrl(value: unknown, fallback: string): string {
+	const text = typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+	return text.replace(/\/+$/, '');
+}
+
+export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAdapter {
+	const model = (id: string) => config.models.find((m) => m.value === id);
+	const adapter: ProviderAdapter = {
+		displayName: config.displayName,
+		credentialType: config.credentialType,
+		wireFormat: 'unified-task',
+		models: config.models,
+		imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp'],
+		taskId: { pattern: UNIFIED_TASK_ID, example: 'task-unified-1757156493-imcg5zqt' },
+		idempotentSubmit: false,
+		mask: config.maskModels.length > 0 ? { models: config.maskModels } : undefined,
+
+		baseUrls(credentials): BaseUrls {
+			const api = trimUrl(credentials.baseUrl, '');
+			return { api, files: trimUrl(credentials.fileBaseUrl, api) };
+		},
+
+		validate(request): FieldProblem[] {
+			if (request.options.sizeV2 !== 'custom') return [];
+			const problem = customSizeProblem(String(request.options.customSize ?? ''));
+			return problem ? [problem] : [];
+		},
+
+		buildSubmit(request, imagesInTask) {
+			const info = model(request.model);
+			const o = request.options;
+			const body: IDataObject = { model: request.model, prompt: request.prompt, ...sizeFields(o) };
+			const quality = o.qualityV2 ?? o.quality;
+			if (quality !== undefined) body.quality = quality;
+			// Models limited to one image per task reject `n` above 1; leave it out for them.
+			if (info && info.maxImagesPerTask > 1) body.n = imagesInTask;
+			if (request.imageUrls.length > 0) body.image_urls = request.imageUrls;
+			if (request.maskUrl !== undefined) body.mask_url = request.maskUrl;
+			if (o.background !== undefined) body.background = o.background;
+			if (request.callbackUrl !== undefined) body.callback_url = request.callbackUrl;
+			return { method: 'POST', base: 'api', path: '/v1/images/generations', json: body };
+		},
+
+		parseSubmit: (body) => snapshot(body, 'task creation'),
+		buildStatus: (taskId) => ({
+			method: 'GET',
+			base: 'api',
+			path: `/v1/tasks/${encodeURIComponent(taskId)}`,
+		}),
+		parseStatus: (body) => snapshot(body, 'task status'),
+
+		callback: {
+			field: 'Callback URL',
+			httpsOnly: true,
+			blockPrivateHosts: true,
+			maxLength: 2048,
+			// The callback body is the task object itself, as GET /v1/tasks/{id} shows it.
+			matches: (body) => typeof body.id === 'string' && UNIFIED_TASK_ID.test(body.id),
+			read: (body) => snapshot(body, 'callback'),
+		},
+
+		parseError(statusCode, body): ProviderError {
+			const parsed = errorEnvelope.safeParse(body);
+			if (!parsed.success) {
+				const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
+				return { message: `HTTP ${statusCode}${text}` };
+			}
+			const { code, message, fallback_suggestion: suggestion } = parsed.data.error;
+			return {
+				message: message ?? `HTTP ${statusCode}`,
+				code: code === undefined ? undefined : String(code),
+				description:
+					suggestion ?? (statusCode === 401 ? 'Check the API key in the credential' : undefined),
+			};
+		},
+
+		failureAdvice: (error) => adviceFrom(ADVICE, error),
+	};
+	if (config.upload) {
+		adapter.upload = {
+			...config.upload,
+			build: (file) => ({
+				method: 'POST',
+				base: 'files',
+				path: '/api/v1/files/upload/stream',
+				multipart: file,
+			}),
+			parse(body) {
+				const answer = parseBody(uploadSchema, body, 'file upload');
+				if (answer.success) return answer.data.file_url;
+				const code = answer.code === undefined ? undefined : String(answer.code);
+				throw new ProviderRejection(`File upload failed: ${answer.msg ?? 'no message'}`, code);
+			},
+		};
+	}
+	return adapter;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Status words of the task API (lower case, as documented). */
+export const taskStatus = z.enum(['pending', 'processing', 'completed', 'failed']);
+
+const taskInfo = z.object({ estimated_time: z.number().optional() }).passthrough().optional();
+
+/** `usage` is returned on submit (credits_reserved, billing_rule); kept as the provider sends it. */
+const usage = z.record(z.unknown()).optional();
+
+/** Fields read from a task object, on submit and on GET /v1/tasks/{id}. */
+export const taskSchema = z.object({
+	id: z.string().min(1),
+	status: taskStatus,
+	model: z.string().optional(),
+	progress: z.number().optional(),
+	task_info: taskInfo,
+	usage,
+	results: z.array(z.string()).optional(),
+	error: z
+		.object({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
+		.passthrough()
+		.optional(),
+});
+
+/** The HTTP error envelope; `code` is a string on image endpoints, a number on /v1/credits. */
+export const errorEnvelope = z.object({
+	error: z.object({
+		code: z.union([z.string(), z.number()]).optional(),
+		message: z.string().optional(),
+		fallback_suggestion: z.string().optional(),
+	}),
+});
+
+/** Files API answer; business errors come as success:false with code and msg. */
+export const uploadSchema = z.union([
+	z.object({ success: z.literal(true), data: z.object({ file_url: z.string().url() }) }),
+	z.object({
+		success: z.literal(false),
+		code: z.union([z.string(), z.number()]).optional(),
+		msg: z.string().optional(),
+	}),
+]);

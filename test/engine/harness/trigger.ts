@@ -1,0 +1,142 @@
+/**
+ * A trigger node in n8n-core's real webhook and hook contexts, with the state n8n keeps for it
+ * between calls (the workflow's static data), so several webhook calls run as n8n would run them.
+ */
+import { binaryDataService, runContext } from './binary';
+import type { BinaryMode } from './binary';
+import { HarnessCredentialsHelper } from './credentials';
+import { loadPackage } from './package';
+import { additionalData, buildNodes } from './workflow';
+import type { NodeInput } from './workflow';
+
+import { HookContext, WebhookContext } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INodeExecutionData,
+	IWebhookData,
+	IWebhookResponseData,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
+
+export interface TriggerCall {
+	/** What webhook() returned (no workflowData: no run started). */
+	result: IWebhookResponseData | undefined;
+	/** What the node wrote to the HTTP response itself. */
+	response: { statusCode: number; body: unknown; ended: boolean };
+	/** The items of the run it would start, if any. */
+	items: INodeExecutionData[] | undefined;
+}
+
+export interface TriggerRequest {
+	body?: unknown;
+	rawBody?: string | Buffer;
+	headers?: Record<string, string | string[] | undefined>;
+	query?: Record<string, string>;
+}
+
+export interface TriggerHandle {
+	staticData(): IDataObject;
+	call(request: TriggerRequest): Promise<TriggerCall>;
+	lifecycle(method: 'checkExists' | 'create' | 'delete'): Promise<boolean>;
+}
+
+/** An express-like response that records what the node answered. */
+function recordingResponse() {
+	const response = { statusCode: 200, body: undefined as unknown, ended: false };
+	const res = {
+		status(code: number) {
+			response.statusCode = code;
+			return res;
+		},
+		setHeader: () => res,
+		json(body: unknown) {
+			Object.assign(response, { body, ended: true });
+			return res;
+		},
+		send(body: unknown) {
+			Object.assign(response, { body, ended: true });
+			return res;
+		},
+		end(body?: unknown) {
+			Object.assign(response, { body: body ?? response.body, ended: true });
+			return res;
+		},
+	};
+	return { res, response };
+}
+
+export async function createTrigger(options: {
+	node: NodeInput;
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	binaryMode?: BinaryMode;
+	additionalData?: Partial<IWorkflowExecuteAdditionalData>;
+}): Promise<TriggerHandle> {
+	const pkg = loadPackage();
+	await binaryDataService();
+	const [node] = buildNodes([options.node]);
+	const workflowId = `engine-harness-trigger-${Math.random().toString(36).slice(2)}`;
+	const workflow = new Workflow({
+		id: workflowId,
+		name: 'Engine harness trigger workflow',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes: pkg.nodeTypes,
+		staticData: {},
+		settings: { executionOrder: 'v1' },
+	});
+	const credentials = new HarnessCredentialsHelper(pkg.credentialTypes, options.credentials ?? {});
+	const nodeType = pkg.nodeTypesByName[node.type];
+	const webhookData: IWebhookData = {
+		httpMethod: 'POST',
+		node: node.name,
+		webhookDescription: nodeType.description.webhooks![0],
+		workflowId,
+		path: 'gpt-image',
+		isTest: false,
+	} as IWebhookData;
+	const extra = (more: Partial<IWorkflowExecuteAdditionalData> = {}) =>
+		additionalData(credentials, { workflowId, ...options.additionalData, ...more });
+	return {
+		staticData: () => workflow.staticData,
+		async call(request) {
+			const raw = Buffer.from(request.rawBody ?? JSON.stringify(request.body ?? {}));
+			const headers = Object.fromEntries(
+				Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+			);
+			const req = {
+				body: request.body ?? JSON.parse(raw.toString('utf8')),
+				rawBody: raw,
+				headers,
+				query: request.query ?? {},
+				params: {},
+				method: 'POST',
+			};
+			const { res, response } = recordingResponse();
+			const context = new WebhookContext(
+				workflow,
+				node,
+				extra({
+					httpRequest: req,
+					httpResponse: res,
+				} as unknown as Partial<IWorkflowExecuteAdditionalData>),
+				'webhook',
+				webhookData,
+				[],
+				null,
+			);
+			const result = await runContext.run(
+				{ binaryMode: options.binaryMode ?? 'default' },
+				async () => await nodeType.webhook!.call(context),
+			);
+			workflow.staticData.__dataChanged = false;
+			return { result, response, items: result?.workflowData?.[0] };
+		},
+		async lifecycle(method) {
+			const context = new HookContext(workflow, node, extra(), 'trigger', 'activate', webhookData);
+			return await nodeType.webhookMethods!.default![method].call(context);
+		},
+	};
+}

@@ -1,0 +1,266 @@
+/**
+ * The unified task API (docs/providers.md, "Unified task API"): EvoLink documents it, and
+ * StarMagic is assumed to speak it too (docs/providers.md, "StarMagic"). Which provider,
+ * which models and whether the files API exists come from the registry entry (see index.ts);
+ * the documented per-model rules live in unifiedTaskRules.ts.
+ */
+import { jsonReply, streamReply } from './lib/http';
+import type { Reply } from './lib/http';
+import { imagePlan } from './lib/images';
+import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
+import type { TaskState } from './lib/taskTiming';
+import { randomAlnum, serveFile, uploadBase64, uploadStream } from './unifiedTaskFiles';
+import {
+	errorReply,
+	evoError,
+	MODEL_RULES,
+	TASK_ERROR_TEXT,
+	validateGeneration,
+} from './unifiedTaskRules';
+import type { FakeTask, RequestRoute } from './types';
+
+const CREDITS_PER_IMAGE = 2.5;
+
+// ---------------------------------------------------------------- tasks
+
+/** The task object (docs/providers.md, "Task object"). */
+function taskView(task: FakeTask, state: TaskState): Record<string, unknown> {
+	const view: Record<string, unknown> = {
+		created: Math.floor(task.createdAt / 1000),
+		id: task.id,
+		model: task.model,
+		object: 'image.generation.task',
+		progress: state.progress,
+		status: state.phase,
+		task_info: { can_cancel: true, estimated_time: task.estimatedTime },
+		type: 'image',
+		usage: task.usage,
+	};
+	if (state.phase === 'completed') {
+		view.results = [...task.images];
+		view.task_info = { can_cancel: false };
+	}
+	if (state.phase === 'failed') {
+		const code = task.failCode ?? 'unknown_error';
+		view.error = {
+			code,
+			message: TASK_ERROR_TEXT[code] || `Task failed (${code}).`,
+			type: 'task_error',
+		};
+		view.task_info = { can_cancel: false };
+	}
+	return view;
+}
+
+function createGeneration(models: readonly string[]): Handler {
+	return (call, ctx) => {
+		const rejection = validateGeneration(call, models);
+		if (rejection) return rejection;
+		const body = call.body as { model: string; prompt: string; n?: number };
+		const count = body.n === undefined ? 1 : body.n;
+		const id = `task-unified-${Math.floor(ctx.now() / 1000)}-${randomAlnum(8)}`;
+		const { estimatedTimeSeconds } = ctx.options;
+		const task = ctx.createTask({
+			id,
+			model: body.model,
+			body,
+			prompt: body.prompt,
+			imageCount: count,
+			imageUrl: (index) => `${ctx.baseUrl}/results/${id}-${index}.png`,
+			extra: {
+				usage: {
+					billing_rule: 'per_call',
+					credits_reserved: CREDITS_PER_IMAGE * count,
+					user_group: 'default',
+				},
+			},
+		});
+		task.estimatedTime =
+			estimatedTimeSeconds !== undefined ? estimatedTimeSeconds : Math.ceil(task.durationMs / 1000);
+		return jsonReply(200, taskView(task, { phase: 'pending', progress: 0 }));
+	};
+}
+
+function getTask(call: Call, ctx: Ctx): Reply {
+	const id = call.params[0];
+	if (!id.startsWith('task-unified-')) {
+		return evoError(
+			400,
+			'invalid_task_id',
+			`Invalid task ID format: ${id}`,
+			'invalid_request_error',
+			{ param: 'task_id' },
+		);
+	}
+	const task = ctx.tasks.get(id);
+	if (!task)
+		return evoError(404, 'task_not_found', `Task not found: ${id}`, 'invalid_request_error', {
+			param: 'task_id',
+		});
+	return jsonReply(200, taskView(task, ctx.phase(task, call)));
+}
+
+/** Result images exist only once their task has completed (no guessing URLs early). */
+function downloadResult(call: Call, ctx: Ctx): Reply {
+	const match = /^(task-unified-.+)-(\d+)\.png$/.exec(call.params[0]);
+	const task = match ? ctx.tasks.get(match[1]) : undefined;
+	const index = match ? Number(match[2]) : 0;
+	if (
+		!task ||
+		ctx.phase(task, call).phase !== 'completed' ||
+		index < 1 ||
+		index > task.images.length
+	) {
+		return evoError(404, 'not_found', 'File not found', 'invalid_request_error');
+	}
+	const { imageWidth: width = 64, imageHeight: height = 64, resultBytes } = ctx.options;
+	return streamReply(
+		200,
+		imagePlan({ format: 'png', width, height, variant: index, targetBytes: resultBytes }),
+	);
+}
+
+/**
+ * docs/providers.md, "Callbacks": once the task is final, POST exactly what GET /v1/tasks/{id}
+ * returns then. No signature or special header is documented, so only Content-Type is sent.
+ */
+function scheduleCallbacks(task: FakeTask, ctx: Ctx): void {
+	const url: unknown = task.body.callback_url;
+	if (typeof url !== 'string') return;
+	ctx.whenFinished(task, () => {
+		const view = taskView(task, ctx.phase(task));
+		const body = JSON.stringify(view);
+		const headers = {
+			'Content-Type': 'application/json',
+			'Content-Length': String(Buffer.byteLength(body)),
+		};
+		return ctx.deliverCallback({ taskId: task.id, event: String(view.status), url, body, headers });
+	});
+}
+
+// ---------------------------------------------------------------- key check
+
+/** docs/providers.md, "Credits". */
+function credits(): Reply {
+	return jsonReply(200, {
+		success: true,
+		message: '',
+		data: {
+			token: { remaining_credits: 99416.4429, unlimited_credits: false, used_credits: 583.5571 },
+			user: { remaining_credits: 1095.3996, used_credits: 135.9048 },
+		},
+	});
+}
+
+/** GET /v1/models: not in docs/providers.md; the body is invented (README, Assumptions). */
+function listModels(models: readonly string[]): Handler {
+	return () =>
+		jsonReply(200, {
+			object: 'list',
+			data: models.map((id) => ({ id, object: 'model', owned_by: 'openai' })),
+		});
+}
+
+// ---------------------------------------------------------------- assembly
+
+function notFound(call: Call): Reply {
+	return evoError(
+		404,
+		'not_found',
+		`No route for ${call.method} ${call.path}`,
+		'invalid_request_error',
+	);
+}
+
+function checkAuth(call: Call, ctx: Ctx, route: RequestRoute | null): Reply | null {
+	if (call.headers.authorization === `Bearer ${ctx.options.apiKey}`) return null;
+	return errorReply(401, route);
+}
+
+/**
+ * Without a files API the upload routes stay (so attempts are counted and faultable) but
+ * answer 404, as for StarMagic, which documents no file host.
+ */
+export function createUnifiedTask({ key, models, filesApi }: Offer): WireFormatModule {
+	const unknown = models.filter((model) => !(model in MODEL_RULES));
+	if (unknown.length) {
+		throw new Error(
+			`fake ${key}: no documented unified-task rules for model(s) ${unknown.join(', ')}; add them to test/fakes/unifiedTaskRules.ts`,
+		);
+	}
+	const files = (handler: Handler): Handler => (filesApi ? handler : notFound);
+	return {
+		wireFormat: 'unified-task',
+		defaultApiKey: 'sk-test-key',
+		resultField: 'results',
+		checkAuth,
+		errorReply,
+		notFound,
+		scheduleCallbacks,
+		routes: [
+			{
+				method: 'POST',
+				pattern: /^\/v1\/images\/generations$/,
+				route: 'submit',
+				auth: true,
+				handler: createGeneration(models),
+			},
+			{
+				method: 'GET',
+				pattern: /^\/v1\/tasks\/([^/]+)$/,
+				route: 'status',
+				auth: true,
+				handler: getTask,
+			},
+			{
+				method: 'GET',
+				pattern: /^\/v1\/credits$/,
+				route: 'keycheck',
+				auth: true,
+				handler: credits,
+			},
+			{
+				method: 'GET',
+				pattern: /^\/v1\/models$/,
+				route: 'keycheck',
+				auth: true,
+				handler: listModels(models),
+			},
+			{
+				method: 'POST',
+				pattern: /^\/api\/v1\/files\/upload\/stream$/,
+				route: 'upload',
+				auth: filesApi,
+				handler: files(uploadStream),
+			},
+			{
+				method: 'POST',
+				pattern: /^\/api\/v1\/files\/upload\/base64$/,
+				route: 'upload',
+				auth: filesApi,
+				handler: files(uploadBase64),
+			},
+			{
+				method: 'GET',
+				pattern: /^\/results\/([^/]+)$/,
+				route: 'download',
+				auth: false,
+				handler: downloadResult,
+			},
+			{
+				method: 'GET',
+				pattern: /^\/files\/([^/]+)\/[^/]+$/,
+				route: 'download',
+				auth: false,
+				handler: files(serveFile),
+			},
+			{
+				method: 'GET',
+				pattern: /^\/api\/v1\/files\/download\/([^/]+)$/,
+				route: 'download',
+				auth: false,
+				handler: files(serveFile),
+			},
+		],
+	};
+}

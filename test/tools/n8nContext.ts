@@ -1,0 +1,169 @@
+/**
+ * A small stand-in for the parts of n8n's execute context that the shared node code uses,
+ * wired to fake providers through their in-process transport (no sockets) and to a clock, so
+ * the router, task client and poller run in simulated time. It behaves like n8n's helpers where
+ * the node relies on it: `json: true` parses JSON answers (and hands back text that is not
+ * JSON), `returnFullResponse` gives status and headers, `encoding: 'stream'` a stream,
+ * `timeout` ends a request with ECONNABORTED, and network failures keep their code.
+ * The engine tests prove the real helpers behave the same way.
+ */
+import type {
+	IBinaryData,
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import { Readable } from 'node:stream';
+
+import { PROVIDERS } from '../../nodes/providers';
+import { applyAuthentication } from '../engine/harness/credentials';
+import { loadCredentialTypes } from './credentialTypes';
+import type { FakeProvider } from '../fakes';
+import type { TestClock } from './clock';
+
+type Helpers = IExecuteFunctions['helpers'];
+
+async function toBuffer(body: unknown): Promise<Buffer> {
+	if (body === undefined || body === null) return Buffer.alloc(0);
+	if (Buffer.isBuffer(body)) return body;
+	if (typeof body === 'string') return Buffer.from(body);
+	if (typeof (body as Readable).pipe === 'function' || Symbol.asyncIterator in (body as object)) {
+		const chunks: Buffer[] = [];
+		for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+		return Buffer.concat(chunks);
+	}
+	return Buffer.from(JSON.stringify(body));
+}
+
+function withQuery(url: string, qs?: IDataObject): string {
+	if (!qs || Object.keys(qs).length === 0) return url;
+	const parsed = new URL(url);
+	for (const [key, value] of Object.entries(qs)) parsed.searchParams.set(key, String(value));
+	return parsed.toString();
+}
+
+/** Answers `options` from whichever fake owns its URL, as n8n's httpRequest would. */
+export function fakeHttp(fakes: FakeProvider[], clock: TestClock) {
+	return async function request(options: IHttpRequestOptions): Promise<unknown> {
+		const url = withQuery(String(options.url), options.qs);
+		const fake = fakes.find((f) => url.startsWith(f.baseUrl));
+		if (!fake)
+			throw Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' });
+		const headers = Object.fromEntries(
+			Object.entries(options.headers ?? {}).map(([k, v]) => [k, String(v)]),
+		);
+		const isObject =
+			options.body &&
+			!Buffer.isBuffer(options.body) &&
+			typeof (options.body as Readable).pipe !== 'function';
+		const body = isObject ? (options.body as object) : await toBuffer(options.body);
+		const sent = fake.request({ method: options.method ?? 'GET', url, headers, body });
+		let cancel = () => {};
+		const timeout = new Promise<never>((_, reject) => {
+			if (!options.timeout) return;
+			cancel = clock.setTimer(
+				() => reject(Object.assign(new Error('timeout exceeded'), { code: 'ECONNABORTED' })),
+				options.timeout,
+			);
+		});
+		const response = await Promise.race([sent, timeout]).finally(() => cancel());
+		let responseBody: unknown = response.body;
+		if (options.encoding === 'stream') {
+			if (Buffer.isBuffer(responseBody)) responseBody = Readable.from([responseBody]);
+		} else {
+			const text = (await toBuffer(responseBody)).toString('utf8');
+			responseBody = text;
+			if (options.json && /json/.test(response.headers['content-type'] ?? '')) {
+				try {
+					responseBody = JSON.parse(text);
+				} catch {
+					// n8n hands back the text when a JSON answer does not parse
+				}
+			}
+		}
+		const ok = response.statusCode >= 200 && response.statusCode < 300;
+		if (!ok && !options.ignoreHttpStatusErrors) {
+			throw Object.assign(new Error(`Request failed with status code ${response.statusCode}`), {
+				httpCode: String(response.statusCode),
+			});
+		}
+		if (!options.returnFullResponse) return responseBody;
+		return { statusCode: response.statusCode, headers: response.headers, body: responseBody };
+	};
+}
+
+export interface ContextOptions {
+	fakes: FakeProvider[];
+	clock: TestClock;
+	/** Credential data by type name. */
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	/** One object of parameter values per input item (values as n8n resolved them). */
+	items: IDataObject[];
+	node?: Partial<INode>;
+	continueOnFail?: boolean;
+	signal?: AbortSignal;
+}
+
+/** An IExecuteFunctions with what the shared node code calls, and nothing it does not. */
+export function executeContext(
+	options: ContextOptions,
+): IExecuteFunctions & { requests: IHttpRequestOptions[] } {
+	const http = fakeHttp(options.fakes, options.clock);
+	const types = loadCredentialTypes();
+	const requests: IHttpRequestOptions[] = [];
+	const node = {
+		name: 'Image',
+		type: `n8n-nodes-gpt-image.${PROVIDERS[0].key}`,
+		typeVersion: 1,
+		parameters: {},
+		...options.node,
+	} as INode;
+	const helpers = {
+		async httpRequest(request: IHttpRequestOptions) {
+			requests.push(request);
+			return await http(request);
+		},
+		async httpRequestWithAuthentication(this: unknown, type: string, request: IHttpRequestOptions) {
+			requests.push(request);
+			const authenticated = applyAuthentication(types[type], options.credentials[type], {
+				...request,
+				headers: { ...request.headers },
+			});
+			return await http(authenticated);
+		},
+		async prepareBinaryData(
+			data: Buffer | Readable,
+			fileName?: string,
+			mimeType?: string,
+		): Promise<IBinaryData> {
+			const bytes = await toBuffer(data);
+			return {
+				data: bytes.toString('base64'),
+				mimeType: mimeType ?? 'application/octet-stream',
+				fileName,
+				bytes: bytes.length,
+			};
+		},
+	} as unknown as Helpers;
+	const context = {
+		requests,
+		helpers,
+		getInputData: (): INodeExecutionData[] => options.items.map(() => ({ json: {} })),
+		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
+			const value = options.items[itemIndex]?.[name];
+			if (value !== undefined) return value;
+			if (fallback !== undefined) return fallback;
+			throw new Error(`no value for parameter "${name}" of item ${itemIndex}`);
+		},
+		getNode: () => node,
+		continueOnFail: () => options.continueOnFail ?? false,
+		getExecutionCancelSignal: () => options.signal,
+		async getCredentials(type: string) {
+			return options.credentials[type];
+		},
+	};
+	return context as unknown as IExecuteFunctions & { requests: IHttpRequestOptions[] };
+}
