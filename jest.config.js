@@ -8,6 +8,8 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 	},
 	testTimeout: 30000,
+	// Two workers on the two cores: the engine tests mostly wait on sockets and a scaled clock.
+	maxWorkers: 2,
 	// Checks that no test API key reaches the console in any test file.
 	setupFilesAfterEnv: ['<rootDir>/test/secretsGuard.ts'],
 };

@@ -59,6 +59,15 @@ export function checkSharedSecret(query: IDataObject, secret: string): boolean {
 	return typeof query.secret === 'string' && sameSecret(query.secret, secret);
 }
 
+function seenDeliveries(store: IDataObject): Record<string, number> {
+	return (isObject(store.seenDeliveries) ? store.seenDeliveries : {}) as Record<string, number>;
+}
+
+/** Whether a delivery already started a run (kept in the trigger's static data). */
+export function wasDelivered(store: IDataObject, key: string): boolean {
+	return seenDeliveries(store)[key] !== undefined;
+}
+
 /** Remembers recently seen final states, so a provider's retried delivery starts no second run. */
 export function rememberDelivery(
 	store: IDataObject,
@@ -66,10 +75,7 @@ export function rememberDelivery(
 	now: number,
 	limit = 500,
 ): boolean {
-	const seen = (isObject(store.seenDeliveries) ? store.seenDeliveries : {}) as Record<
-		string,
-		number
-	>;
+	const seen = seenDeliveries(store);
 	if (seen[key] !== undefined) return false;
 	seen[key] = now;
 	const keys = Object.keys(seen);

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import type {
 	IDataObject,
 	INodeExecutionData,
@@ -17,7 +18,9 @@ import {
 	matchingProviders,
 	namesOf,
 	rememberDelivery,
+	wasDelivered,
 } from './callbacks';
+import { handleOnce } from './deliveries';
 
 /** Answers the HTTP call itself and starts no workflow run. */
 function reply(fn: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
@@ -56,7 +59,13 @@ function itemJson(
 	return json;
 }
 
-/** Downloads a completed task's images into the item, one binary field per image. */
+/**
+ * The providers wait about 10 s for the answer (then retry): the downloads get 8 s in all, so a
+ * slow one is answered "try again" in time instead of being cut off as a lost delivery.
+ */
+export const DOWNLOAD_BUDGET_MS = 8000;
+
+/** Downloads a completed task's images into the item at once, one binary field per image. */
 async function attachImages(
 	fn: IWebhookFunctions,
 	provider: ProviderDefinition,
@@ -66,13 +75,32 @@ async function attachImages(
 ) {
 	const clock = currentClock();
 	const client = new TaskClient(fn, provider.adapter, { api: '', files: '' }, clock);
-	const limits = { itemIndex: 0, timeoutMs: 60000, deadline: clock.now() + 300000 };
-	const bounds = { maxBytes: 64 * 1048576, timeoutMs: 120000 };
+	const limits = {
+		itemIndex: 0,
+		timeoutMs: DOWNLOAD_BUDGET_MS,
+		deadline: clock.now() + DOWNLOAD_BUDGET_MS,
+	};
+	const bounds = { maxBytes: 64 * 1048576, timeoutMs: DOWNLOAD_BUDGET_MS };
+	const images = await Promise.all(
+		snapshot.imageUrls.map(
+			async (url, n) => await client.download(url, `${snapshot.taskId}-${n + 1}`, bounds, limits),
+		),
+	);
 	item.binary = {};
-	for (const [n, url] of snapshot.imageUrls.entries()) {
-		const { binary } = await client.download(url, `${snapshot.taskId}-${n + 1}`, bounds, limits);
-		item.binary[n === 0 ? property : `${property}_${n + 1}`] = binary;
-	}
+	images.forEach(
+		({ binary }, n) => (item.binary![n === 0 ? property : `${property}_${n + 1}`] = binary),
+	);
+}
+
+/** One delivered task state, the same for every retry of that delivery: a key a later node can dedupe on. */
+function deliveryKeyOf(
+	provider: ProviderDefinition,
+	snapshot: TaskSnapshot,
+	finished: boolean,
+): string {
+	const progress = finished ? '' : String(snapshot.progress ?? '');
+	const text = `${provider.key}:${snapshot.taskId}:${snapshot.status}:${progress}`;
+	return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /** Which provider sent the call, and whether it proved it; a reply when it did not. */
@@ -144,22 +172,42 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 	if (snapshot.status !== 'completed' && finished && options.includeFailed === false) {
 		return reply(this, 200, { received: true, started: false });
 	}
-	const deliveryKey = `${snapshot.taskId}:${snapshot.status}:${finished ? '' : String(snapshot.progress ?? '')}`;
-	if (!rememberDelivery(this.getWorkflowStaticData('node'), deliveryKey, currentClock().now())) {
-		return reply(this, 200, { received: true, started: false, duplicate: true });
-	}
-
+	const deliveryKey = deliveryKeyOf(provider, snapshot, finished);
 	const item: INodeExecutionData = {
 		json: itemJson(provider, snapshot, (body as IDataObject).event),
 	};
-	if (options.downloadImages && snapshot.status === 'completed') {
-		await attachImages(
-			this,
-			provider,
-			snapshot,
-			item,
-			String(options.binaryPropertyName || 'data'),
-		);
+	item.json.deliveryKey = deliveryKey;
+	const now = () => currentClock().now();
+	let failure: string | undefined;
+	// A delivery counts as seen only once its run's item is built: if a download fails, the
+	// provider's retry tries again instead of being answered "duplicate".
+	const outcome = await handleOnce(
+		`${this.getWorkflow().id}:${this.getNode().id}:${deliveryKey}`,
+		now,
+		async () => {
+			const store = this.getWorkflowStaticData('node');
+			if (wasDelivered(store, deliveryKey)) return false;
+			if (options.downloadImages && snapshot.status === 'completed') {
+				try {
+					await attachImages(
+						this,
+						provider,
+						snapshot,
+						item,
+						String(options.binaryPropertyName || 'data'),
+					);
+				} catch (error) {
+					failure = (error as Error).message;
+					return false;
+				}
+			}
+			rememberDelivery(store, deliveryKey, now());
+			return true;
+		},
+	);
+	if (outcome === 'started') return { workflowData: [[item]] };
+	if (failure !== undefined) {
+		return reply(this, 503, { error: `${failure}. Deliver again; no run was started.` });
 	}
-	return { workflowData: [[item]] };
+	return reply(this, 200, { received: true, started: false, duplicate: true });
 }

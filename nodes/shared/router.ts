@@ -7,8 +7,11 @@ import { currentClock } from './clock';
 import { Semaphore } from './concurrency';
 import { TaskPoller } from './poller';
 import type { ProviderDefinition } from './provider';
+import { taskLedger } from './ledger';
+import type { LedgerEntry, TaskScope } from './ledger';
 import { readSettings } from './settings';
 import { TaskClient } from './taskClient';
+import { taskScope } from './taskRecord';
 import { CancelledError } from './wait';
 
 type NodeError = NodeApiError | NodeOperationError;
@@ -43,6 +46,29 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** Most tasks one error lists by ID; the rest are counted (all are in the log). */
+const LISTED_TASKS = 20;
+
+/**
+ * When the node fails, the tasks it already paid for in this run keep going at the provider. The
+ * error names each of them with its last known state, so they can be collected with Wait for Task;
+ * Retry On Fail takes them over by itself.
+ */
+function withRunTasks(error: NodeError, scope: TaskScope): NodeError {
+	const tasks = taskLedger.tasksOf(scope).filter((t) => t.scope.runIndex === scope.runIndex);
+	if (tasks.length === 0) return error;
+	const describe = (t: LedgerEntry) =>
+		t.taskId
+			? `item ${t.itemIndex}: ${t.taskId} (${t.snapshot?.status ?? 'submitted'})`
+			: `item ${t.itemIndex}: no task ID (the provider's answer was lost)`;
+	const listed = tasks.slice(0, LISTED_TASKS).map(describe).join('; ');
+	const more =
+		tasks.length > LISTED_TASKS ? `; and ${tasks.length - LISTED_TASKS} more (see n8n's log)` : '';
+	const note = `Tasks this node submitted in this run, which keep going at the provider: ${listed}${more}. Retry On Fail takes them over; Wait for Task collects them.`;
+	error.description = error.description ? `${error.description} ${note}` : note;
+	return error;
+}
+
 /** Builds the one context of an execution: adapter, HTTP client, poll loop and clock. */
 async function operationContext(
 	fn: IExecuteFunctions,
@@ -53,7 +79,7 @@ async function operationContext(
 	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
 	const client = new TaskClient(fn, adapter, adapter.baseUrls(credentials), clock);
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	return { fn, adapter, fields, client, poller, clock };
+	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn) };
 }
 
 /**
@@ -113,7 +139,7 @@ export async function runImageNode(
 	if (stopped) {
 		// Report the earliest failing item, as a sequential loop would have.
 		const failed = outcomes.find((o): o is { error: NodeError } => o !== undefined && 'error' in o);
-		if (failed) throw failed.error;
+		if (failed) throw withRunTasks(failed.error, ctx.scope);
 	}
 
 	const output: INodeExecutionData[] = [];

@@ -10,6 +10,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { multipartBody } from './binary';
 import type { Clock } from './clock';
 import { fetchImage, header } from './download';
+import { taskLedger } from './ledger';
 import type { DownloadBounds, DownloadedImage } from './download';
 import { networkCode, plainMessage, providerError, shapeError } from './errors';
 import { decideRetry, MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry';
@@ -29,6 +30,18 @@ export interface HttpContext {
 		IExecuteFunctions['helpers'],
 		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
 	>;
+}
+
+/** Submissions that failed after they were sent: the provider may have the task. */
+const uncertainSubmits = new WeakSet<Error>();
+
+export function isUncertainSubmit(error: unknown): boolean {
+	return error instanceof Error && uncertainSubmits.has(error);
+}
+
+/** Said of such a submission; a retry of the node never sends it again, so this stays true. */
+export function uncertainSubmitText(provider: string): string {
+	return `The request failed after it was sent, so the provider may have created (and billed) a task. It was not sent again, and Retry On Fail will not send it again either: check your ${provider} dashboard before running the item again.`;
 }
 
 /** Per-call limits, read from the item's options. */
@@ -90,7 +103,9 @@ export class TaskClient {
 
 	/** Reads one task's status body (from a list), with errors for that task's item. */
 	async readStatus(body: unknown, limits: CallLimits): Promise<TaskSnapshot> {
-		return await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
+		const snapshot = await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
+		taskLedger.update(snapshot);
+		return snapshot;
 	}
 
 	/** Uploads one file; `open` is called again for every attempt, since a stream is read once. */
@@ -265,7 +280,9 @@ export class TaskClient {
 		if (!decision.retry || attempt >= MAX_ATTEMPTS || this.clock.now() + delay > limits.deadline) {
 			const final = error();
 			if (decision.mayHaveCreatedTask) {
-				final.description = `${final.description ? `${final.description}. ` : ''}The request failed after it was sent, so the provider may have created (and billed) a task. It was not sent again; check your ${this.adapter.displayName} dashboard before re-running.`;
+				const before = final.description ? `${final.description}. ` : '';
+				final.description = `${before}${uncertainSubmitText(this.adapter.displayName)}`;
+				uncertainSubmits.add(final);
 			}
 			throw final;
 		}

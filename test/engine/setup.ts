@@ -76,8 +76,11 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	binaryMode?: 'default' | 'filesystem';
 	timeoutMs?: number;
-	/** Other node settings (retryOnFail, maxTries, onError, ...). */
+	/** Other node settings (retryOnFail, maxTries, onError, id, ...). */
 	node?: Record<string, unknown>;
+	/** Fixed IDs, to run the same execution twice. */
+	executionId?: string;
+	workflowId?: string;
 }
 
 /** Runs one of our nodes in n8n-core's engine against the fakes, checking for a leaked key. */
@@ -95,6 +98,8 @@ export async function runImage(
 			inputItems: options.items ?? [{ json: {} }],
 			binaryMode: options.binaryMode,
 			timeoutMs: options.timeoutMs ?? 30000,
+			executionId: options.executionId,
+			workflowId: options.workflowId,
 			node: { continueOnFail: options.continueOnFail, ...options.node },
 		},
 	);

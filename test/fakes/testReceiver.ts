@@ -11,7 +11,8 @@ import type { AddressInfo } from 'net';
 import { startFakeProvider } from './index';
 import type { FakeProvider, FakeProviderOptions, ProviderKey } from './index';
 
-export const TASK_MS = 40;
+/** Long enough that the half-time progress event still comes before the finish on a loaded machine. */
+export const TASK_MS = 400;
 export const FAST_RETRIES = [20, 40, 80];
 export const PUBLIC_ORIGIN = 'https://n8n.example.com';
 export const PUBLIC_HOOK = `${PUBLIC_ORIGIN}/webhook/done?run=1`;

@@ -105,7 +105,10 @@ export interface ContextOptions {
 	node?: Partial<INode>;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	executionId?: string;
 }
+
+let executions = 0;
 
 /** An IExecuteFunctions with what the shared node code calls, and nothing it does not. */
 export function executeContext(
@@ -148,9 +151,24 @@ export function executeContext(
 			};
 		},
 	} as unknown as Helpers;
+	const logs: string[] = [];
+	const metadata: Record<string, string> = {};
+	const log = (message: string) => logs.push(message);
+	const executionId = options.executionId ?? `unit-${++executions}`;
 	const context = {
 		requests,
+		logs,
+		metadata,
 		helpers,
+		logger: { info: log, warn: log, error: log, debug: log, verbose: log },
+		customData: {
+			set: (key: string, value: string) => (metadata[key] = value),
+			setAll: (values: Record<string, string>) => Object.assign(metadata, values),
+			get: (key: string) => metadata[key],
+			getAll: () => ({ ...metadata }),
+		},
+		getWorkflow: () => ({ id: 'unit-workflow', active: false }),
+		getExecutionId: () => executionId,
 		getInputData: (): INodeExecutionData[] => options.items.map(() => ({ json: {} })),
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			const value = options.items[itemIndex]?.[name];
@@ -165,5 +183,9 @@ export function executeContext(
 			return options.credentials[type];
 		},
 	};
-	return context as unknown as IExecuteFunctions & { requests: IHttpRequestOptions[] };
+	return context as unknown as IExecuteFunctions & {
+		requests: IHttpRequestOptions[];
+		logs: string[];
+		metadata: Record<string, string>;
+	};
 }

@@ -48,6 +48,7 @@ async function run(
 		credentials,
 		items,
 		continueOnFail: settings.continueOnFail,
+		executionId: settings.executionId,
 		node: settings.onError ? { onError: settings.onError as 'continueErrorOutput' } : {},
 	});
 	return await clock.run(async () => (await runImageNode.call(fn, provider))[0]);
@@ -123,5 +124,25 @@ describe('runImageNode', () => {
 		expect(
 			clock.now() - Math.min(...[...fake.tasks.values()].map((t) => t.createdAt)),
 		).toBeLessThan(60000);
+	});
+
+	it('a retry of the same execution takes over the tasks it paid for instead of submitting again', async () => {
+		const items = [item('one [slow:30000]'), item('two [fail:content_policy_violation]')];
+		await expect(run(items, { executionId: 'retry-1' })).rejects.toThrow(/failed: /);
+		expect(fake.counts.submissions).toBe(2);
+		await expect(run(items, { executionId: 'retry-1' })).rejects.toThrow(/failed: /);
+		// Item 0's task is taken over (and now finished); only item 1's failed task is tried anew.
+		expect(fake.counts.submissions).toBe(3);
+	});
+
+	it('lists every task of the run in the error when the node fails', async () => {
+		const failing = run([item('long [slow:60000]'), item('bad [fail:content_policy_violation]')]);
+		const error = await failing.catch((e: Error & { description?: string }) => e);
+		const [first] = [...fake.tasks.values()];
+		expect((error as { description?: string }).description).toMatch(
+			new RegExp(
+				`Tasks this node submitted in this run.*item 0: ${first.id} \\((queued|processing)\\)`,
+			),
+		);
 	});
 });

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { Clock } from '../clock';
 import type { ProviderFields } from '../descriptions/common';
+import type { TaskScope } from '../ledger';
 import type { TaskPoller } from '../poller';
 import type { ProviderDefinition } from '../provider';
 import type { ItemSettings } from '../settings';
@@ -16,6 +17,8 @@ export interface OperationContext {
 	client: TaskClient;
 	poller: TaskPoller;
 	clock: Clock;
+	/** The execution, node and run the tasks belong to (for the ledger and the logs). */
+	scope: TaskScope;
 }
 
 /** Validated input of one item, ready to run. */

@@ -77,16 +77,26 @@ export async function createTrigger(options: {
 	await binaryDataService();
 	const [node] = buildNodes([options.node]);
 	const workflowId = `engine-harness-trigger-${Math.random().toString(36).slice(2)}`;
-	const workflow = new Workflow({
-		id: workflowId,
-		name: 'Engine harness trigger workflow',
-		nodes: [node],
-		connections: {},
-		active: true,
-		nodeTypes: pkg.nodeTypes,
-		staticData: {},
-		settings: { executionOrder: 'v1' },
-	});
+	// As n8n does: each request gets a workflow loaded afresh with the saved static data, which is
+	// saved back (whole) after the call if the node changed it. Concurrent calls: last write wins.
+	let saved: IDataObject = {};
+	const load = () =>
+		new Workflow({
+			id: workflowId,
+			name: 'Engine harness trigger workflow',
+			nodes: [node],
+			connections: {},
+			active: true,
+			nodeTypes: pkg.nodeTypes,
+			staticData: JSON.parse(JSON.stringify(saved)) as IDataObject,
+			settings: { executionOrder: 'v1' },
+		});
+	const save = (workflow: Workflow) => {
+		if (!workflow.staticData.__dataChanged) return;
+		const { __dataChanged, ...data } = workflow.staticData;
+		void __dataChanged;
+		saved = JSON.parse(JSON.stringify(data)) as IDataObject;
+	};
 	const credentials = new HarnessCredentialsHelper(pkg.credentialTypes, options.credentials ?? {});
 	const nodeType = pkg.nodeTypesByName[node.type];
 	const webhookData: IWebhookData = {
@@ -100,8 +110,9 @@ export async function createTrigger(options: {
 	const extra = (more: Partial<IWorkflowExecuteAdditionalData> = {}) =>
 		additionalData(credentials, { workflowId, ...options.additionalData, ...more });
 	return {
-		staticData: () => workflow.staticData,
+		staticData: () => saved,
 		async call(request) {
+			const workflow = load();
 			const raw = Buffer.from(request.rawBody ?? JSON.stringify(request.body ?? {}));
 			const headers = Object.fromEntries(
 				Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
@@ -131,12 +142,15 @@ export async function createTrigger(options: {
 				{ binaryMode: options.binaryMode ?? 'default' },
 				async () => await nodeType.webhook!.call(context),
 			);
-			workflow.staticData.__dataChanged = false;
+			save(workflow);
 			return { result, response, items: result?.workflowData?.[0] };
 		},
 		async lifecycle(method) {
+			const workflow = load();
 			const context = new HookContext(workflow, node, extra(), 'trigger', 'activate', webhookData);
-			return await nodeType.webhookMethods!.default![method].call(context);
+			const answer = await nodeType.webhookMethods!.default![method].call(context);
+			save(workflow);
+			return answer;
 		},
 	};
 }

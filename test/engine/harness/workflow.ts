@@ -51,7 +51,9 @@ export interface RunWorkflowOptions {
 	binaryMode?: BinaryMode;
 	/** Fail (and cancel the run) after this long; default 60 s. */
 	timeoutMs?: number;
+	/** Fixed IDs, to run "the same execution" twice (default: a new one per run). */
 	executionId?: string;
+	workflowId?: string;
 	mode?: WorkflowExecuteMode;
 	/** Extra fields of IWorkflowExecuteAdditionalData (e.g. a logger). */
 	additionalData?: Partial<IWorkflowExecuteAdditionalData>;
@@ -59,6 +61,8 @@ export interface RunWorkflowOptions {
 
 export interface RunResult {
 	run: IRun;
+	/** The execution's custom data (what nodes set with this.customData). */
+	customData: Record<string, string>;
 	status: ExecutionStatus;
 	error: ExecutionError | undefined;
 	executionId: string;
@@ -135,6 +139,7 @@ function resultOf(run: IRun, executionId: string, nodes: INode[]): RunResult {
 	};
 	return {
 		run,
+		customData: (run.data.resultData.metadata ?? {}) as Record<string, string>,
 		status: run.status,
 		error: run.data.resultData.error,
 		executionId,
@@ -149,7 +154,7 @@ export async function startWorkflow(options: RunWorkflowOptions): Promise<Execut
 	await binaryDataService();
 	executions += 1;
 	const executionId = options.executionId ?? String(executions);
-	const workflowId = `engine-harness-wf-${executions}`;
+	const workflowId = options.workflowId ?? `engine-harness-wf-${executions}`;
 	const nodes = buildNodes(options.nodes);
 	const connections = options.connections ?? {};
 	const workflow = new Workflow({

@@ -1,15 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
-import { randomUUID } from 'crypto';
 
 import type { InputBinary } from '../../binary';
 import { fieldError } from '../../errors';
 import { callLimits, readSettings } from '../../settings';
-import type { CallLimits } from '../../taskClient';
-import type { FieldProblem, ImageRequest, TaskSnapshot } from '../../types';
+import type { FieldProblem, ImageRequest } from '../../types';
 import { checkRequest } from '../../validation';
 import type { OperationContext, PreparedItem } from '../context';
 import { finishTasks, taskItems } from './results';
+import { submitAll } from './submission';
 
 /** The input images of an Edit, read and checked before any request. */
 export interface EditInputs {
@@ -74,52 +72,6 @@ export function planTasks(imageCount: number, maxPerTask: number): number[] {
 	return plan;
 }
 
-async function upload(
-	ctx: OperationContext,
-	binary: InputBinary,
-	limits: CallLimits,
-): Promise<string> {
-	const capability = ctx.adapter.upload!;
-	return await ctx.client.upload(
-		async () =>
-			capability.build({
-				field: 'file',
-				fileName: binary.fileName,
-				mimeType: binary.mimeType,
-				size: binary.size,
-				content: await binary.open(),
-			}),
-		limits,
-	);
-}
-
-/** Submits every task; if one submission fails, the error lists the tasks that were created. */
-async function submitAll(
-	ctx: OperationContext,
-	request: ImageRequest,
-	plan: number[],
-	limits: CallLimits,
-): Promise<TaskSnapshot[]> {
-	const results = await Promise.allSettled(
-		plan.map(
-			async (count) =>
-				await ctx.client.submit(ctx.adapter.buildSubmit(request, count, randomUUID()), limits),
-		),
-	);
-	const created = results
-		.filter((r): r is PromiseFulfilledResult<TaskSnapshot> => r.status === 'fulfilled')
-		.map((r) => r.value);
-	const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-	if (!failure) return created;
-	const error = failure.reason as Error;
-	if (created.length > 0 && error instanceof NodeApiError) {
-		const ids = created.map((s) => s.taskId).join(', ');
-		error.description =
-			`${error.description ?? ''} Tasks created for this item before the failure: ${ids}.`.trim();
-	}
-	throw error;
-}
-
 /**
  * Generate and Edit: reads the item's request, checks it without any request, and returns the
  * closure that uploads binary inputs, submits the tasks and (unless told not to) waits for them.
@@ -165,12 +117,7 @@ export async function prepareSubmit(
 		weight: plan.length,
 		run: async () => {
 			const limits = callLimits(settings, itemIndex, ctx.clock.now());
-			const uploaded = await Promise.all(
-				inputs.binaries.map(async (binary) => await upload(ctx, binary, limits)),
-			);
-			const ready: ImageRequest = { ...request, imageUrls: [...request.imageUrls, ...uploaded] };
-			if (inputs.maskBinary) ready.maskUrl = await upload(ctx, inputs.maskBinary, limits);
-			const submitted = await submitAll(ctx, ready, plan, limits);
+			const submitted = await submitAll({ ctx, itemIndex, request, inputs, plan, limits });
 			const meta = { model: request.model, prompt: request.prompt };
 			if (!wait) return taskItems(ctx, submitted, meta, itemIndex);
 			return await finishTasks(ctx, submitted, meta, settings, limits);

@@ -1,0 +1,155 @@
+import { NodeApiError } from 'n8n-workflow';
+
+import type { InputBinary } from '../../binary';
+import { providerError } from '../../errors';
+import { canonical, sha256, TaskLedger, taskLedger } from '../../ledger';
+import type { LedgerEntry } from '../../ledger';
+import { isUncertainSubmit, uncertainSubmitText } from '../../taskClient';
+import type { CallLimits } from '../../taskClient';
+import { recordTakeOver, recordTask } from '../../taskRecord';
+import type { ImageRequest, TaskSnapshot } from '../../types';
+import type { OperationContext } from '../context';
+import type { EditInputs } from './submit';
+
+/**
+ * Submitting an item's tasks without ever paying twice: each planned task is looked up in the
+ * ledger first (nodes/shared/ledger.ts), and only what is not already paid for is sent.
+ */
+
+async function upload(
+	ctx: OperationContext,
+	binary: InputBinary,
+	limits: CallLimits,
+): Promise<string> {
+	const capability = ctx.adapter.upload!;
+	return await ctx.client.upload(
+		async () =>
+			capability.build({
+				field: 'file',
+				fileName: binary.fileName,
+				mimeType: binary.mimeType,
+				size: binary.size,
+				content: await binary.open(),
+			}),
+		limits,
+	);
+}
+
+/** What the user asked for, before uploads: the same on every try of the node. */
+function requestHash(request: ImageRequest, inputs: EditInputs): string {
+	const describe = (b: InputBinary) => ({ p: b.property, f: b.fileName, m: b.mimeType, s: b.size });
+	return sha256(
+		canonical({
+			request,
+			binaries: inputs.binaries.map(describe),
+			mask: inputs.maskBinary ? describe(inputs.maskBinary) : undefined,
+		}),
+	);
+}
+
+/** A task the ledger holds for this plan slot and a retry may take over (not a failed one). */
+function takeOver(entry: LedgerEntry | undefined): TaskSnapshot | undefined {
+	if (!entry?.taskId || !entry.snapshot) return undefined;
+	const { status } = entry.snapshot;
+	return status === 'failed' || status === 'cancelled' ? undefined : entry.snapshot;
+}
+
+function uncertainError(ctx: OperationContext, itemIndex: number): NodeApiError {
+	const provider = ctx.adapter.displayName;
+	return providerError(ctx.fn.getNode(), {
+		provider,
+		itemIndex,
+		error: {
+			message: 'An earlier try of this node sent this task and got no answer',
+			description: uncertainSubmitText(provider),
+		},
+	});
+}
+
+export interface Submission {
+	ctx: OperationContext;
+	itemIndex: number;
+	request: ImageRequest;
+	inputs: EditInputs;
+	plan: number[];
+	limits: CallLimits;
+}
+
+/**
+ * Gets one task per plan slot: the one an earlier try of this node already paid for (n8n's Retry
+ * On Fail), else a new submission. Binary inputs are uploaded only when something is submitted.
+ * If a submission fails, the error lists the tasks this item does have.
+ */
+export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
+	const { ctx, itemIndex, request, inputs, plan, limits } = job;
+	const { adapter, clock, scope } = ctx;
+	const hash = requestHash(request, inputs);
+	const keys = plan.map((_, taskIndex) => TaskLedger.key(scope, itemIndex, taskIndex, hash));
+	const known = keys.map((key) => taskLedger.get(key, clock.now()));
+	if (known.some((entry) => entry?.uncertain)) throw uncertainError(ctx, itemIndex);
+	const results: Array<TaskSnapshot | undefined> = known.map(takeOver);
+	results.forEach((snapshot) => {
+		if (snapshot) recordTakeOver(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
+	});
+	const missing = plan.map((_, i) => i).filter((i) => results[i] === undefined);
+	if (missing.length > 0) {
+		const ready = await withUploads(ctx, request, inputs, limits);
+		const settled = await Promise.allSettled(
+			missing.map(async (taskIndex) => {
+				// A slot whose task failed gets a new task (failed tasks are not billed); otherwise the
+				// same key, which Apiframe replays: a retry in another process is not billed either.
+				const previous = known[taskIndex];
+				const attempt = previous?.taskId ? previous.attempt + 1 : 0;
+				const idempotencyKey = `n8n-gpt-image-${sha256(`${keys[taskIndex]}:${attempt}`).slice(0, 48)}`;
+				const call = adapter.buildSubmit(ready, plan[taskIndex], idempotencyKey);
+				const entry = { scope, itemIndex, taskIndex, attempt, at: clock.now() };
+				try {
+					const snapshot = await ctx.client.submit(call, limits);
+					taskLedger.record(
+						keys[taskIndex],
+						{ ...entry, taskId: snapshot.taskId, snapshot },
+						clock.now(),
+					);
+					recordTask(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
+					results[taskIndex] = snapshot;
+				} catch (error) {
+					if (isUncertainSubmit(error)) {
+						taskLedger.record(
+							keys[taskIndex],
+							{ ...entry, uncertain: (error as Error).message },
+							clock.now(),
+						);
+					}
+					throw error;
+				}
+			}),
+		);
+		const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+		if (failure) throw withCreatedTasks(failure.reason as Error, results);
+	}
+	return results as TaskSnapshot[];
+}
+
+/** The request with binary inputs uploaded and their hosted URLs added. */
+async function withUploads(
+	ctx: OperationContext,
+	request: ImageRequest,
+	inputs: EditInputs,
+	limits: CallLimits,
+): Promise<ImageRequest> {
+	const uploaded = await Promise.all(
+		inputs.binaries.map(async (binary) => await upload(ctx, binary, limits)),
+	);
+	const ready: ImageRequest = { ...request, imageUrls: [...request.imageUrls, ...uploaded] };
+	if (inputs.maskBinary) ready.maskUrl = await upload(ctx, inputs.maskBinary, limits);
+	return ready;
+}
+
+function withCreatedTasks(error: Error, results: Array<TaskSnapshot | undefined>): Error {
+	const created = results.filter((r): r is TaskSnapshot => r !== undefined).map((s) => s.taskId);
+	if (created.length > 0 && error instanceof NodeApiError) {
+		const list = `Tasks created for this item before the failure: ${created.join(', ')}.`;
+		error.description = `${error.description ?? ''} ${list}`.trim();
+	}
+	return error;
+}
