@@ -103,25 +103,23 @@ export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
 				const idempotencyKey = `n8n-gpt-image-${sha256(`${keys[taskIndex]}:${attempt}`).slice(0, 48)}`;
 				const call = adapter.buildSubmit(ready, plan[taskIndex], idempotencyKey);
 				const entry = { scope, itemIndex, taskIndex, attempt, at: clock.now() };
-				try {
-					const snapshot = await ctx.client.submit(call, limits);
-					taskLedger.record(
-						keys[taskIndex],
-						{ ...entry, taskId: snapshot.taskId, snapshot },
-						clock.now(),
-					);
-					recordTask(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
-					results[taskIndex] = snapshot;
-				} catch (error) {
-					if (isUncertainSubmit(error)) {
-						taskLedger.record(
-							keys[taskIndex],
-							{ ...entry, uncertain: (error as Error).message },
-							clock.now(),
-						);
+				const outcome = await ctx.client.submit(call, limits).then(
+					(snapshot) => ({ snapshot }),
+					(error: Error) => ({ error }),
+				);
+				if ('error' in outcome) {
+					// Sent, but the answer was lost: a retry must not send it again.
+					if (isUncertainSubmit(outcome.error)) {
+						const uncertain = { ...entry, uncertain: outcome.error.message };
+						taskLedger.record(keys[taskIndex], uncertain, clock.now());
 					}
-					throw error;
+					throw outcome.error;
 				}
+				const { snapshot } = outcome;
+				const paid = { ...entry, taskId: snapshot.taskId, snapshot };
+				taskLedger.record(keys[taskIndex], paid, clock.now());
+				recordTask(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
+				results[taskIndex] = snapshot;
 			}),
 		);
 		const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
