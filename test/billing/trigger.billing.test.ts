@@ -4,7 +4,7 @@
  * task arriving together start one run. n8n loads static data per call and saves it after (the
  * harness does the same), so only the trigger's own in-process registry can tell them apart.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { PROVIDERS } from '../../nodes/providers';
 import { signApiframeBody } from '../fakes';
@@ -32,7 +32,7 @@ beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
 
 const callbacking = NODES.filter((n) => PROVIDERS.find((p) => p.key === n)!.adapter.callback);
 
-async function trigger(node: NodeName, options: IDataObject = {}): Promise<TriggerHandle> {
+async function trigger(node: NodeName, options: INodeParameters = {}): Promise<TriggerHandle> {
 	const handle = await createTrigger({
 		node: {
 			name: 'GPT Image Trigger',

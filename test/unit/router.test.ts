@@ -35,10 +35,14 @@ const item = (prompt: string, extra: IDataObject = {}): IDataObject => ({
 	...extra,
 });
 
-async function run(
-	items: IDataObject[],
-	settings: { continueOnFail?: boolean; onError?: string } = {},
-) {
+interface Settings {
+	continueOnFail?: boolean;
+	onError?: string;
+	/** The same execution again, as n8n's Retry On Fail runs it. */
+	executionId?: string;
+}
+
+async function run(items: IDataObject[], settings: Settings = {}) {
 	const credentials = {
 		[provider.adapter.credentialType]: { apiKey: fake.apiKey, baseUrl: fake.baseUrl },
 	};
