@@ -11,6 +11,7 @@ import type { FakeProvider } from '../fakes';
 import {
 	freePort,
 	installTarball,
+	killN8n,
 	n8nCli,
 	n8nEnv,
 	packProject,
@@ -304,5 +305,73 @@ describe('callbacks in queue mode', () => {
 		expect(item.binary?.data.mimeType).toBe('image/png');
 		expect(item.binary?.data.id).toMatch(/^database:/);
 		expect(evoLink.counts).toMatchObject({ submissions: 1, statusPolls: 0, downloads: 1 });
+	});
+});
+
+describe('a worker killed while its node waits', () => {
+	it('SIGKILL of the worker waiting on a slow task: the execution stays "running" without custom data until the stalled job fails it; the task line is only in that worker\'s log; nothing re-runs it', async () => {
+		evoLink.reset();
+		const prompt = 'queue worker killed [slow:600000]';
+		// The webhook example answers only with the image, so this call stays open meanwhile.
+		const aborter = new AbortController();
+		const call = fetch(`${main!.base}/webhook/gpt-image-render`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ prompt }),
+			signal: aborter.signal,
+		}).then(
+			async (response) => ({ status: response.status, text: await response.text() }),
+			(error: unknown) => ({ status: 0, text: String(error) }),
+		);
+
+		const logOf = (n: number) => fs.readFileSync(path.join(dir, `worker${n}.log`), 'utf8');
+		let taskId = '';
+		await waitFor(() => {
+			taskId = [...evoLink.tasks.values()].find((t) => t.body.prompt === prompt)?.id ?? '';
+			return taskId !== '';
+		}, 'the slow task');
+		const line = new RegExp(
+			`GPT Image: EvoLink task ${taskId} submitted \\(execution (\\d+), node "Generate with EvoLink", item 0\\)`,
+		);
+		let n = 0;
+		await waitFor(() => {
+			n = [1, 2].find((w) => line.test(logOf(w))) ?? 0;
+			return n !== 0;
+		}, 'the task line in a worker log');
+		const executionId = line.exec(logOf(n))![1];
+		const state = () => ({
+			status: postgres.psql(`SELECT status FROM execution_entity WHERE id = ${executionId}`),
+			customData: postgres.psql(
+				`SELECT count(*) FROM execution_metadata WHERE "executionId" = ${executionId}`,
+			),
+			taskIdInData: postgres.psql(
+				`SELECT position('${taskId}' in data) > 0 FROM execution_data WHERE "executionId" = ${executionId}`,
+			),
+		});
+		const running = { status: 'running', customData: '0', taskIdInData: 'f' };
+		expect(state()).toEqual(running);
+
+		const killedAt = Date.now();
+		await killN8n(workers[n - 1]);
+		expect(state()).toEqual(running);
+		// Bull fails the job once its lock (60 s) has expired and the other worker's stalled-job
+		// check (every 30 s) finds it; n8n allows no stalled retry, and the main, which awaits
+		// the job, then rechecks for 30 s before it records the failure.
+		await waitFor(() => state().status !== 'running', 'the end of the execution', 240000);
+		const endedAfter = Date.now() - killedAt;
+		const ended = state();
+		const reason = postgres.psql(
+			`SELECT position('failed to be processed too many times' in data) > 0 FROM execution_data WHERE "executionId" = ${executionId}`,
+		);
+		aborter.abort();
+		const answer = await call;
+		process.stdout.write(
+			`worker killed: execution ${executionId} "running", no custom data, until ${(endedAfter / 1000).toFixed(0)} s after the kill, then ${JSON.stringify({ ...ended, stalledError: reason })}; webhook call: ${answer.status} ${answer.text.slice(0, 120)}; task line only in worker${n}.log; ${evoLink.counts.submissions} paid task(s)\n`,
+		);
+		expect(ended).toEqual({ status: 'error', customData: '0', taskIdInData: 'f' });
+		expect(reason).toBe('t');
+		expect(logOf(n).match(new RegExp(taskId, 'g'))).toHaveLength(1);
+		expect(logOf(3 - n)).not.toContain(taskId);
+		expect(evoLink.counts.submissions).toBe(1);
 	});
 });
