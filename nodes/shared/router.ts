@@ -69,6 +69,13 @@ function withRunTasks(error: NodeError, scope: TaskScope): NodeError {
 	return error;
 }
 
+/** The credential's secret values (API keys, tokens), to keep them out of every message. */
+export function secretsOf(credentials: IDataObject): string[] {
+	return Object.entries(credentials)
+		.filter(([name, value]) => typeof value === 'string' && /key|secret|token|password/i.test(name))
+		.map(([, value]) => value as string);
+}
+
 /** Builds the one context of an execution: adapter, HTTP client, poll loop and clock. */
 async function operationContext(
 	fn: IExecuteFunctions,
@@ -77,7 +84,13 @@ async function operationContext(
 	const { adapter, fields } = provider;
 	const clock = currentClock();
 	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
-	const client = new TaskClient(fn, adapter, adapter.baseUrls(credentials), clock);
+	const client = new TaskClient(
+		fn,
+		adapter,
+		adapter.baseUrls(credentials),
+		clock,
+		secretsOf(credentials),
+	);
 	const poller = new TaskPoller(fn, client, adapter, clock);
 	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn) };
 }
