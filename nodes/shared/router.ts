@@ -10,7 +10,7 @@ import type { ProviderDefinition } from './provider';
 import { taskLedger } from './ledger';
 import type { LedgerEntry, TaskScope } from './ledger';
 import { readSettings } from './settings';
-import { TaskClient } from './taskClient';
+import { secretsOf, TaskClient } from './taskClient';
 import { taskScope } from './taskRecord';
 import { CancelledError } from './wait';
 
@@ -46,6 +46,9 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** How many result images one execution downloads at once. */
+const DOWNLOAD_POOL = 8;
+
 /** Most tasks one error lists by ID; the rest are counted (all are in the log). */
 const LISTED_TASKS = 20;
 
@@ -69,13 +72,6 @@ function withRunTasks(error: NodeError, scope: TaskScope): NodeError {
 	return error;
 }
 
-/** The credential's secret values (API keys, tokens), to keep them out of every message. */
-export function secretsOf(credentials: IDataObject): string[] {
-	return Object.entries(credentials)
-		.filter(([name, value]) => typeof value === 'string' && /key|secret|token|password/i.test(name))
-		.map(([, value]) => value as string);
-}
-
 /** Builds the one context of an execution: adapter, HTTP client, poll loop and clock. */
 async function operationContext(
 	fn: IExecuteFunctions,
@@ -92,7 +88,8 @@ async function operationContext(
 		secretsOf(credentials),
 	);
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn) };
+	const downloads = new Semaphore(DOWNLOAD_POOL);
+	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads };
 }
 
 /**

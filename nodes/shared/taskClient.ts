@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Clock } from './clock';
@@ -6,6 +6,7 @@ import { fetchImage } from './download';
 import type { DownloadBounds, DownloadedImage } from './download';
 import { plainMessage, providerError, shapeError } from './errors';
 import { taskLedger } from './ledger';
+import { policyFor } from './resultUrls';
 import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
@@ -23,7 +24,9 @@ export interface HttpContext {
 	helpers: Pick<
 		IExecuteFunctions['helpers'],
 		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
-	>;
+	> &
+		// n8n 2.28 and later; older hosts leave result URLs to the node's own rules.
+		Partial<Pick<IExecuteFunctions['helpers'], 'getSecureEgressFilter'>>;
 }
 
 /** Submissions that failed after they were sent: the provider may have the task. */
@@ -44,6 +47,13 @@ export interface CallLimits {
 	timeoutMs: number;
 	/** Retries stop once this instant (ms since epoch) would be passed. */
 	deadline: number;
+}
+
+/** The credential's secret values (API keys, tokens), to keep them out of every message. */
+export function secretsOf(credentials: IDataObject): string[] {
+	return Object.entries(credentials)
+		.filter(([name, value]) => typeof value === 'string' && /key|secret|token|password/i.test(name))
+		.map(([, value]) => value as string);
 }
 
 /** Replaces every secret (and its URL-encoded form) in a text with "***". */
@@ -126,7 +136,14 @@ export class TaskClient {
 		limits: CallLimits,
 	): Promise<DownloadedImage> {
 		for (let attempt = 1; ; attempt++) {
-			const outcome = await fetchImage(this.fn, this.clock, { url, fileStem, bounds, limits });
+			const policy = policyFor(this.urls.api);
+			const outcome = await fetchImage(this.fn, this.clock, {
+				url,
+				fileStem,
+				bounds,
+				limits,
+				policy,
+			});
 			if ('image' in outcome) return outcome.image;
 			if ('fatal' in outcome) throw this.downloadError(url, outcome.fatal, limits, outcome.fix);
 			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () =>
