@@ -4,7 +4,6 @@ import { NodeApiError } from 'n8n-workflow';
 import { currentClock } from '../shared/clock';
 import type { ProviderDefinition } from '../shared/provider';
 import { cappedImageUrls } from '../shared/resultUrls';
-import { ResponseShapeError } from '../shared/schema';
 import { secretsOf, TaskClient } from '../shared/taskClient';
 import type { TaskSnapshot } from '../shared/types';
 import { CALLBACK_PROVIDERS, matchingProviders } from './callbacks';
@@ -50,9 +49,9 @@ function readBody(provider: ProviderDefinition, body: IDataObject): TaskSnapshot
 	let snapshot: TaskSnapshot;
 	try {
 		snapshot = provider.adapter.callback!.read(body);
-	} catch (error) {
-		if (error instanceof ResponseShapeError) return undefined;
-		throw error;
+	} catch {
+		// A body that does not have the provider's shape is simply not its callback.
+		return undefined;
 	}
 	if (!provider.adapter.taskId.pattern.test(snapshot.taskId)) return undefined;
 	return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
