@@ -153,6 +153,7 @@ export async function verifyCallback(
 		if (confirmed.status === 503) return reply(fn, 503, { error: confirmed.error });
 		refusals.push(confirmed.error);
 	}
-	const status = refusals.some((r) => r.startsWith('select')) ? 401 : 403;
+	const invalid = refusals.every((r) => r.startsWith('not a valid'));
+	const status = refusals.some((r) => r.startsWith('select')) ? 401 : invalid ? 400 : 403;
 	return reply(fn, status, { error: refusals.join('; ') });
 }

@@ -80,13 +80,20 @@ async function operationContext(
 	const { adapter, fields } = provider;
 	const clock = currentClock();
 	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
-	const client = new TaskClient(
-		fn,
-		adapter,
-		adapter.baseUrls(credentials),
-		clock,
-		secretsOf(credentials),
-	);
+	const urls = adapter.baseUrls(credentials);
+	for (const base of new Set([urls.api, urls.files])) {
+		if (!/^https?:\/\/[^/]/i.test(base)) {
+			throw new NodeOperationError(
+				fn.getNode(),
+				`The credential's Base URL "${base.slice(0, 80)}" is not an http(s) address`,
+				{
+					description:
+						'Nothing was sent. Fix the Base URL (or File Upload URL) in the credential, e.g. https://api.example.com',
+				},
+			);
+		}
+	}
+	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
 	const poller = new TaskPoller(fn, client, adapter, clock);
 	const downloads = new Semaphore(DOWNLOAD_POOL);
 	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads };

@@ -62,8 +62,8 @@ export function refusedBeforeSending(error: unknown): boolean {
 }
 
 /** A signal that fires when the execution is stopped or `ms` have passed, whichever is first. */
-function deadlineSignal(fn: TransportContext['fn'], ms: number): AbortSignal {
-	const timeout = AbortSignal.timeout(ms);
+function deadlineSignal(fn: TransportContext['fn'], clock: Clock, ms: number): AbortSignal {
+	const timeout = clock.deadline(ms);
 	const cancel = fn.getExecutionCancelSignal?.();
 	return cancel ? AbortSignal.any([cancel, timeout]) : timeout;
 }
@@ -142,11 +142,12 @@ export async function attempt(
 	let target = url;
 	for (let hop = 0; ; hop++) {
 		let response: IN8nHttpFullResponse;
+		const signal = deadlineSignal(fn, clock, timeoutMs);
 		try {
 			response = (await fn.helpers.httpRequestWithAuthentication.call(
 				fn as IExecuteFunctions,
 				adapter.credentialType,
-				toOptions(call, target, timeoutMs, deadlineSignal(fn, timeoutMs)),
+				toOptions(call, target, timeoutMs, signal),
 			)) as IN8nHttpFullResponse;
 		} catch (caught) {
 			return networkFailure(caught, timeoutMs, mask);
@@ -172,14 +173,21 @@ export async function attempt(
 				},
 			};
 		}
-		const bytes = await readCapped(response.body, MAX_ANSWER_BYTES).catch(() => undefined);
+		const read = await readCapped(response.body, MAX_ANSWER_BYTES).then(
+			(bytes) => ({ bytes }),
+			(error: unknown) => ({ error }),
+		);
+		// The answer stopped coming, or trickled past the request's deadline.
+		if ('error' in read)
+			return networkFailure(signal.aborted ? signal.reason : read.error, timeoutMs, mask);
+		const bytes = read.bytes;
 		if (bytes === undefined) {
 			return {
 				ok: false,
 				statusCode,
 				failure: { networkCode: 'ETOOLARGE' },
 				error: {
-					message: `the answer was larger than ${MAX_ANSWER_BYTES / 1048576} MB or broke off`,
+					message: `the answer was larger than ${MAX_ANSWER_BYTES / 1048576} MB`,
 					description:
 						'Try again later; if it keeps happening, check the Base URL in the credential',
 				},
@@ -231,7 +239,9 @@ function networkFailure(
 			},
 		};
 	}
-	const code = networkCode(caught) ?? 'ENETWORK';
+	const code =
+		networkCode(caught) ??
+		((caught as Error | undefined)?.name === 'TimeoutError' ? 'ETIMEDOUT' : 'ENETWORK');
 	const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
 	return {
 		ok: false,
