@@ -6,10 +6,10 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
-import { describeCallback, triggerCredentials } from './description';
+import { describeCallback, SECRET_PATTERN, triggerCredentials, WEBHOOK_PATH } from './description';
 import { receiveCallback } from './receive';
 
 export class GptImageTrigger implements INodeType {
@@ -26,7 +26,7 @@ export class GptImageTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: triggerCredentials(),
 		webhooks: [
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'gpt-image' },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: WEBHOOK_PATH },
 		],
 		properties: describeCallback(),
 	};
@@ -43,6 +43,16 @@ export class GptImageTrigger implements INodeType {
 				return state.activeUrl === this.getNodeWebhookUrl('default');
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
+				const secret = String(this.getNodeParameter('sharedSecret', '') ?? '');
+				if (secret !== '' && !SECRET_PATTERN.test(secret)) {
+					throw new NodeOperationError(
+						this.getNode(),
+						'Shared Secret: it goes into the URL, so it must be 16-128 letters, digits, - or _',
+						{
+							description: 'Choose a longer secret of those characters, or leave it empty',
+						},
+					);
+				}
 				const state = this.getWorkflowStaticData('node');
 				state.activeUrl = this.getNodeWebhookUrl('default');
 				state.seenDeliveries = {} as IDataObject;

@@ -1,5 +1,4 @@
 import type { IDataObject } from 'n8n-workflow';
-import { createHash, timingSafeEqual } from 'crypto';
 
 import { PROVIDERS } from '../providers';
 import type { ProviderDefinition } from '../shared/provider';
@@ -44,19 +43,6 @@ export function matchingProviders(
 ): ProviderDefinition[] {
 	if (!isObject(body)) return [];
 	return allowed.filter((p) => p.adapter.callback!.matches(body, headers));
-}
-
-function sameSecret(given: string, expected: string): boolean {
-	// Hash both sides so the comparison takes the same time whatever the lengths.
-	const a = createHash('sha256').update(given).digest();
-	const b = createHash('sha256').update(expected).digest();
-	return timingSafeEqual(a, b);
-}
-
-/** Providers that sign nothing: an optional shared secret in the callback URL's query. */
-export function checkSharedSecret(query: IDataObject, secret: string): boolean {
-	if (secret === '') return true;
-	return typeof query.secret === 'string' && sameSecret(query.secret, secret);
 }
 
 function seenDeliveries(store: IDataObject): Record<string, number> {

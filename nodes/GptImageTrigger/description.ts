@@ -6,19 +6,42 @@ import { CALLBACK_PROVIDERS, countWord, namesOf } from './callbacks';
 const signed = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature !== undefined);
 const unsigned = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature === undefined);
 
-/** A signing provider's credential verifies its callbacks; shown for Detect and that provider. */
+/** The secret goes into the trigger's URL path: only letters, digits, - and _. */
+export const SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The trigger's webhook path: with a shared secret, the secret is part of the Production URL the
+ * editor shows, so pasting that URL into the submitting node is all it takes.
+ */
+export const WEBHOOK_PATH =
+	'={{ $parameter["verification"] !== "none" && $parameter["sharedSecret"] ? "gpt-image/" + $parameter["sharedSecret"] : "gpt-image" }}';
+
+/**
+ * Each provider's credential confirms its callbacks: StarMagic and EvoLink callbacks are checked
+ * by reading the task from the provider's API, Apiframe callbacks by their signature. Shown only
+ * for Detect and that provider, and only when callbacks are confirmed with the provider.
+ */
 export function triggerCredentials(): INodeCredentialDescription[] {
-	return signed.map((p) => ({
+	return CALLBACK_PROVIDERS.map((p) => ({
 		name: p.adapter.credentialType,
 		required: false,
-		displayOptions: { show: { provider: ['auto', p.key] } },
+		displayOptions: { show: { provider: ['auto', p.key], verification: ['provider'] } },
 	}));
 }
+
+const how = [
+	unsigned.length > 0
+		? `${namesOf(unsigned, 'and')} callbacks are confirmed by reading the task from the provider's API`
+		: '',
+	signed.length > 0 ? `${namesOf(signed, 'and')} callbacks by their signature` : '',
+]
+	.filter(Boolean)
+	.join('; ');
 
 export function describeCallback(): INodeProperties[] {
 	return [
 		{
-			displayName: `Put this node's Production URL into the Callback URL of a ${namesOf(CALLBACK_PROVIDERS, 'or')} node (Completion: Callback to a Trigger). Activate this workflow first; the providers only call public HTTPS URLs.`,
+			displayName: `Copy this node's Production URL into the Callback URL of a ${namesOf(CALLBACK_PROVIDERS, 'or')} node (Completion: Callback to a Trigger), then publish this workflow. The providers only call public HTTPS URLs. While you listen for a test event, the Test URL works the same way.`,
 			name: 'notice',
 			type: 'notice',
 			default: '',
@@ -36,8 +59,46 @@ export function describeCallback(): INodeProperties[] {
 				...CALLBACK_PROVIDERS.map((p) => ({ name: p.adapter.displayName, value: p.key })),
 			],
 			default: 'auto',
-			description:
-				'Which provider calls this URL. Apiframe calls are verified with the selected Apiframe credential.',
+			description: 'Which provider calls this URL',
+		},
+		{
+			displayName: 'Verification',
+			name: 'verification',
+			type: 'options',
+			options: [
+				{
+					name: 'Confirm With the Provider (Recommended)',
+					value: 'provider',
+					description: `${how}. Uses the credentials selected above.`,
+				},
+				{
+					name: 'Shared Secret Only',
+					value: 'secret',
+					description: 'Accept calls to the URL with the secret in it, and trust what they say',
+				},
+				{
+					name: 'None (Accept Any Call)',
+					value: 'none',
+					description: 'Anyone who knows the URL can start this workflow with made-up task data',
+				},
+			],
+			default: 'provider',
+			description: 'How the trigger makes sure a call really comes from the provider',
+		},
+		{
+			displayName: `The credentials above are used only to confirm callbacks: ${how}. Nothing is submitted or billed. A call from a provider without a selected credential is refused.`,
+			name: 'credentialNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { verification: ['provider'] } },
+		},
+		{
+			displayName:
+				'Without verification, anyone who finds this URL can start this workflow with made-up task data and images of their choice. Use it only for tests.',
+			name: 'noVerificationNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { verification: ['none'] } },
 		},
 		{
 			displayName: 'Shared Secret',
@@ -45,8 +106,11 @@ export function describeCallback(): INodeProperties[] {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: `${namesOf(unsigned, 'and')} sign nothing. Set a secret and add ?secret=the-same-value to the callback URL: calls without it are refused with 401. The secret travels in the URL, so keep that URL private.`,
-			displayOptions: { show: { provider: ['auto', ...unsigned.map((p) => p.key)] } },
+			placeholder: 'e.g. 9f3c2a71b6d84e05a1c7',
+			description:
+				"Becomes part of this node's Production and Test URLs (16-128 letters, digits, - or _), so a call must know it. Copy the URL again after changing it. Optional with Confirm With the Provider.",
+			hint: 'The secret is part of the URL: keep that URL private',
+			displayOptions: { show: { verification: ['provider', 'secret'] } },
 		},
 		optionsCollection([
 			binaryPropertyOption(

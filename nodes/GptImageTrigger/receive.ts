@@ -1,42 +1,27 @@
-import { createHash } from 'crypto';
 import type {
 	IDataObject,
 	INodeExecutionData,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
+import { createHash } from 'crypto';
 
 import { currentClock } from '../shared/clock';
 import type { ProviderDefinition } from '../shared/provider';
-import { ResponseShapeError } from '../shared/schema';
 import { TaskClient } from '../shared/taskClient';
 import { FINISHED_STATUSES } from '../shared/types';
 import type { TaskSnapshot } from '../shared/types';
-import {
-	CALLBACK_PROVIDERS,
-	checkSharedSecret,
-	matchingProviders,
-	namesOf,
-	rememberDelivery,
-	wasDelivered,
-} from './callbacks';
+import { checkFieldName } from '../shared/validation';
+import { rememberDelivery, wasDelivered } from './callbacks';
 import { handleOnce } from './deliveries';
+import { reply, verifyCallback } from './verify';
+import type { Verified } from './verify';
 
-/** Answers the HTTP call itself and starts no workflow run. */
-function reply(fn: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
-	fn.getResponseObject().status(status).json(body);
-	return { noWebhookResponse: true };
-}
-
-async function apiKey(
-	fn: IWebhookFunctions,
-	provider: ProviderDefinition,
-): Promise<string | undefined> {
-	const type = provider.adapter.credentialType;
-	if (!fn.getNode().credentials?.[type]) return undefined;
-	const credentials = await fn.getCredentials<IDataObject>(type);
-	return typeof credentials.apiKey === 'string' ? credentials.apiKey : undefined;
-}
+/**
+ * The providers wait about 10 s for the answer (then retry): confirming and downloading get 8 s
+ * in all, so a slow download is answered "deliver again" in time instead of being cut off.
+ */
+export const ANSWER_BUDGET_MS = 8000;
 
 function itemJson(
 	provider: ProviderDefinition,
@@ -53,34 +38,32 @@ function itemJson(
 		...(snapshot.cost ?? {}),
 	};
 	if (snapshot.progress !== undefined) json.progress = snapshot.progress;
-	if (snapshot.error)
+	if (snapshot.error) {
 		json.error = { code: snapshot.error.code ?? null, message: snapshot.error.message };
+	}
 	if (typeof event === 'string') json.event = event;
 	return json;
 }
 
-/**
- * The providers wait about 10 s for the answer (then retry): the downloads get 8 s in all, so a
- * slow one is answered "try again" in time instead of being cut off as a lost delivery.
- */
-export const DOWNLOAD_BUDGET_MS = 8000;
-
 /** Downloads a completed task's images into the item at once, one binary field per image. */
 async function attachImages(
 	fn: IWebhookFunctions,
-	provider: ProviderDefinition,
-	snapshot: TaskSnapshot,
+	verified: Verified,
 	item: INodeExecutionData,
 	property: string,
+	deadline: number,
 ) {
+	const { provider, snapshot, apiBaseUrl } = verified;
 	const clock = currentClock();
-	const client = new TaskClient(fn, provider.adapter, { api: '', files: '' }, clock);
-	const limits = {
-		itemIndex: 0,
-		timeoutMs: DOWNLOAD_BUDGET_MS,
-		deadline: clock.now() + DOWNLOAD_BUDGET_MS,
-	};
-	const bounds = { maxBytes: 64 * 1048576, timeoutMs: DOWNLOAD_BUDGET_MS };
+	const client = new TaskClient(
+		fn,
+		provider.adapter,
+		{ api: apiBaseUrl, files: apiBaseUrl },
+		clock,
+	);
+	const budget = Math.max(1000, deadline - clock.now());
+	const limits = { itemIndex: 0, timeoutMs: budget, deadline };
+	const bounds = { maxBytes: 64 * 1048576, timeoutMs: budget };
 	const images = await Promise.all(
 		snapshot.imageUrls.map(
 			async (url, n) => await client.download(url, `${snapshot.taskId}-${n + 1}`, bounds, limits),
@@ -103,69 +86,22 @@ function deliveryKeyOf(
 	return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** Which provider sent the call, and whether it proved it; a reply when it did not. */
-async function identify(
-	fn: IWebhookFunctions,
-	body: unknown,
-	headers: IDataObject,
-): Promise<ProviderDefinition | IWebhookResponseData> {
-	const chosen = fn.getNodeParameter('provider', 'auto') as string;
-	const allowed =
-		chosen === 'auto' ? CALLBACK_PROVIDERS : CALLBACK_PROVIDERS.filter((p) => p.key === chosen);
-	const [provider] = matchingProviders(body, headers, allowed);
-	if (!provider) {
-		if (matchingProviders(body, headers).length > 0) {
-			return reply(fn, 400, { error: `This trigger accepts ${chosen} callbacks only` });
-		}
-		return reply(fn, 400, { error: `Not a ${namesOf(CALLBACK_PROVIDERS, 'or')} task callback` });
-	}
-	const signature = provider.adapter.callback!.signature;
-	if (signature) {
-		const key = await apiKey(fn, provider);
-		const name = provider.adapter.displayName;
-		if (!key) {
-			return reply(fn, 401, {
-				error: `Select an ${name} credential in the trigger to verify ${name} callbacks`,
-			});
-		}
-		const raw =
-			(fn.getRequestObject() as unknown as { rawBody?: Buffer }).rawBody ??
-			Buffer.from(JSON.stringify(body));
-		if (!signature.verify(raw, headers[signature.header], key)) {
-			return reply(fn, 401, { error: 'Invalid or missing X-Webhook-Signature' });
-		}
-		return provider;
-	}
-	if (
-		!checkSharedSecret(
-			fn.getQueryData() as IDataObject,
-			String(fn.getNodeParameter('sharedSecret', '')),
-		)
-	) {
-		return reply(fn, 401, { error: 'Missing or wrong secret in the callback URL' });
-	}
-	return provider;
-}
-
 /**
- * One provider callback: authenticate it, read the task state, drop repeats, and start one
- * workflow run with one item for the task.
+ * One provider callback: verify it, take the task state it may be believed for, drop repeats,
+ * and start one workflow run with one item for the task.
  */
 export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const clock = currentClock();
+	const deadline = clock.now() + ANSWER_BUDGET_MS;
 	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const property = String(options.binaryPropertyName || 'data').trim() || 'data';
+	const badField = checkFieldName(property, 'Put Output Images in Field');
+	if (badField) return reply(this, 500, { error: `${badField.field}: ${badField.message}` });
 	const body = this.getBodyData();
-	const headers = this.getHeaderData() as IDataObject;
-	const provider = await identify(this, body, headers);
-	if (!('adapter' in provider)) return provider;
+	const verified = await verifyCallback(this, body, this.getHeaderData() as IDataObject);
+	if (!('provider' in verified)) return verified;
+	const { provider, snapshot } = verified;
 
-	let snapshot: TaskSnapshot;
-	try {
-		snapshot = provider.adapter.callback!.read(body);
-	} catch (error) {
-		const message =
-			error instanceof ResponseShapeError ? error.message : 'Unreadable callback body';
-		return reply(this, 400, { error: message });
-	}
 	const finished = FINISHED_STATUSES.includes(snapshot.status);
 	if (!finished && !options.includeProgress)
 		return reply(this, 200, { received: true, started: false });
@@ -177,31 +113,25 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 		json: itemJson(provider, snapshot, (body as IDataObject).event),
 	};
 	item.json.deliveryKey = deliveryKey;
-	const now = () => currentClock().now();
 	let failure: string | undefined;
 	// A delivery counts as seen only once its run's item is built: if a download fails, the
 	// provider's retry tries again instead of being answered "duplicate".
+	const key = `${this.getWorkflow().id}:${this.getNode().id}:${deliveryKey}`;
 	const outcome = await handleOnce(
-		`${this.getWorkflow().id}:${this.getNode().id}:${deliveryKey}`,
-		now,
+		key,
+		() => clock.now(),
 		async () => {
 			const store = this.getWorkflowStaticData('node');
 			if (wasDelivered(store, deliveryKey)) return false;
 			if (options.downloadImages && snapshot.status === 'completed') {
 				try {
-					await attachImages(
-						this,
-						provider,
-						snapshot,
-						item,
-						String(options.binaryPropertyName || 'data'),
-					);
+					await attachImages(this, verified, item, property, deadline);
 				} catch (error) {
 					failure = (error as Error).message;
 					return false;
 				}
 			}
-			rememberDelivery(store, deliveryKey, now());
+			rememberDelivery(store, deliveryKey, clock.now());
 			return true;
 		},
 	);

@@ -9,12 +9,15 @@ export interface Clock {
 	now(): number;
 	/** Resolves after `ms` milliseconds of this clock's time. */
 	sleep(ms: number): Promise<void>;
+	/** A signal that aborts after `ms`: the total deadline of one HTTP request. */
+	deadline(ms: number): AbortSignal;
 }
 
 /** The wall clock, waiting with n8n's own `sleep`. */
 export const realClock: Clock = {
 	now: () => Date.now(),
 	sleep: async (ms) => await sleep(ms),
+	deadline: (ms) => AbortSignal.timeout(ms),
 };
 
 let current: Clock = realClock;

@@ -5,7 +5,10 @@ import type { Clock } from './clock';
 import { networkCode, plainMessage } from './errors';
 import { parseRetryAfter } from './retry';
 import type { AttemptFailure } from './retry';
+import { resultUrlProblem } from './resultUrls';
+import type { UrlPolicy } from './resultUrls';
 import type { CallLimits, HttpContext } from './taskClient';
+import { refusedBeforeSending } from './transport';
 import type { BinaryStream } from './types';
 
 /** Limits of one result download: size, and total time from the first byte. */
@@ -42,6 +45,75 @@ export interface ImageFetch {
 	fileStem: string;
 	bounds: DownloadBounds;
 	limits: CallLimits;
+	policy: UrlPolicy;
+}
+
+const MAX_HOPS = 5;
+
+function refused(url: string, why: string): DownloadOutcome {
+	const shown = url.length > 120 ? `${url.slice(0, 117)}...` : url;
+	return {
+		fatal: `the result URL ${shown} was refused (${why}); nothing was fetched`,
+		fix: 'The provider answered with an image URL these nodes do not fetch. Report it to the provider with the task ID',
+	};
+}
+
+/** Our own URL rules, then n8n's egress filter where this n8n has one. */
+async function checkHop(
+	fn: HttpContext,
+	url: string,
+	policy: UrlPolicy,
+): Promise<DownloadOutcome | undefined> {
+	const problem = resultUrlProblem(url, policy);
+	if (problem) return refused(url, problem);
+	const filter = fn.helpers.getSecureEgressFilter?.();
+	if (!filter) return undefined;
+	try {
+		const verdict = await filter.validateUrl(url);
+		if (!verdict.ok) return refused(url, plainMessage(verdict.error));
+	} catch (error) {
+		return { failure: { networkCode: networkCode(error) ?? 'EDNS' }, reason: plainMessage(error) };
+	}
+	return undefined;
+}
+
+/** Follows redirects hop by hop, checking each one, until an answer that is not a redirect. */
+async function requestImage(
+	fn: HttpContext,
+	fetch: ImageFetch,
+): Promise<IN8nHttpFullResponse | DownloadOutcome> {
+	let url = fetch.url;
+	for (let hop = 0; hop <= MAX_HOPS; hop++) {
+		const refusal = await checkHop(fn, url, fetch.policy);
+		if (refusal) return refusal;
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (await fn.helpers.httpRequest({
+				method: 'GET',
+				url,
+				encoding: 'stream',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				disableFollowRedirect: true,
+				maxRedirects: 0,
+				timeout: fetch.limits.timeoutMs,
+				abortSignal: fn.getExecutionCancelSignal?.(),
+			})) as IN8nHttpFullResponse;
+		} catch (error) {
+			if (refusedBeforeSending(error)) return refused(url, plainMessage(error));
+			return {
+				failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' },
+				reason: plainMessage(error),
+			};
+		}
+		if (response.statusCode < 300 || response.statusCode >= 400) return response;
+		(response.body as BinaryStream | undefined)?.destroy?.();
+		const location = header(response.headers, 'location');
+		if (!location)
+			return { fatal: `the image URL answered ${response.statusCode} without a Location` };
+		url = new URL(location, url).toString();
+	}
+	return refused(fetch.url, `more than ${MAX_HOPS} redirects`);
 }
 
 /** Fetches one result image (unauthenticated) and streams it into n8n's binary store, once. */
@@ -50,25 +122,11 @@ export async function fetchImage(
 	clock: Clock,
 	fetch: ImageFetch,
 ): Promise<DownloadOutcome> {
-	const { url, fileStem, bounds, limits } = fetch;
+	const { fileStem, bounds } = fetch;
 	const { maxBytes } = bounds;
-	let response: IN8nHttpFullResponse;
-	try {
-		response = (await fn.helpers.httpRequest({
-			method: 'GET',
-			url,
-			encoding: 'stream',
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: limits.timeoutMs,
-			abortSignal: fn.getExecutionCancelSignal?.(),
-		})) as IN8nHttpFullResponse;
-	} catch (error) {
-		return {
-			failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' },
-			reason: plainMessage(error),
-		};
-	}
+	const answer = await requestImage(fn, fetch);
+	if (!('statusCode' in answer)) return answer;
+	const response = answer;
 	const body = response.body as BinaryStream;
 	const { statusCode } = response;
 	const mimeType = (header(response.headers, 'content-type') ?? '')

@@ -35,6 +35,8 @@ const LOOP_SLICE_MS = 200;
  */
 export class TaskPoller {
 	private readonly waiters = new Set<Waiter>();
+	/** Waiters whose status read is running. */
+	private readonly busy = new Set<Waiter>();
 	private running = false;
 	private lastBatchAt = 0;
 
@@ -80,19 +82,27 @@ export class TaskPoller {
 	stopAll(error: Error): void {
 		for (const waiter of this.waiters) waiter.reject(error);
 		this.waiters.clear();
+		this.busy.clear();
 	}
 
+	/**
+	 * The loop never waits for a status request: a due task's read runs on its own, so one slow or
+	 * stuck answer holds no other task. A task whose read is still running when its Max Wait (plus
+	 * its request's own deadline) is over fails with its ID at once.
+	 */
 	private async loop(): Promise<void> {
 		this.running = true;
 		try {
 			while (this.waiters.size > 0) {
 				const now = this.clock.now();
-				const due = [...this.waiters].filter((w) => w.nextAt <= now);
-				if (due.length > 0) {
-					await this.pollDue(due);
-					continue;
-				}
-				const next = Math.min(...[...this.waiters].map((w) => w.nextAt));
+				this.expireStuck(now);
+				const idle = [...this.waiters].filter((w) => !this.busy.has(w));
+				const due = idle.filter((w) => w.nextAt <= now);
+				if (due.length > 0) void this.pollDue(due);
+				const next = Math.min(
+					now + LOOP_SLICE_MS,
+					...idle.filter((w) => w.nextAt > now).map((w) => w.nextAt),
+				);
 				try {
 					const slice = Math.min(next - now, LOOP_SLICE_MS);
 					await pause(slice, this.clock, this.fn.getExecutionCancelSignal());
@@ -106,13 +116,26 @@ export class TaskPoller {
 	}
 
 	private async pollDue(due: Waiter[]): Promise<void> {
-		let single = due;
-		const batchDue = this.clock.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS;
-		if (this.adapter.statusBatch && this.waiters.size > 1 && batchDue) {
-			const found = await this.pollBatch(due[0]);
-			single = due.filter((w) => this.waiters.has(w) && !found.has(w));
+		for (const waiter of due) this.busy.add(waiter);
+		try {
+			let single = due;
+			const batchDue = this.clock.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS;
+			if (this.adapter.statusBatch && this.waiters.size > 1 && batchDue) {
+				const found = await this.pollBatch(due[0]);
+				single = due.filter((w) => this.waiters.has(w) && !found.has(w));
+			}
+			await Promise.all(single.map(async (waiter) => await this.pollOne(waiter)));
+		} finally {
+			for (const waiter of due) this.busy.delete(waiter);
 		}
-		await Promise.all(single.map(async (waiter) => await this.pollOne(waiter)));
+	}
+
+	/** Fails tasks whose read has outlived their Max Wait and its own request deadline. */
+	private expireStuck(now: number): void {
+		for (const waiter of this.busy) {
+			const limit = waiter.state.startedAt + waiter.maxWaitMs + waiter.limits.timeoutMs;
+			if (now >= limit) this.settle(waiter, this.timeoutError(waiter));
+		}
 	}
 
 	/** One list request; every waiting task it contains is updated, due or not. */
@@ -161,6 +184,7 @@ export class TaskPoller {
 
 	/** Takes in a fresh status: settles a finished task, otherwise plans its next check. */
 	private record(waiter: Waiter, snapshot: TaskSnapshot): void {
+		if (!this.waiters.has(waiter)) return;
 		const now = this.clock.now();
 		// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
 		waiter.snapshot = {

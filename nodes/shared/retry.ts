@@ -36,8 +36,17 @@ const CONNECT_FAILURES = new Set([
 	'ENETUNREACH',
 ]);
 
+/**
+ * Failures that prove the provider did not act: n8n refused to send (ENOTSENT), or the API
+ * answered with a redirect that is not followed (EREDIRECT). Never retried, never "may have
+ * created": repeating them cannot help, and nothing was billed.
+ */
+const NOT_SENT = new Set(['ENOTSENT', 'EREDIRECT']);
+
 function isTransient(failure: AttemptFailure): boolean {
-	if (failure.networkCode !== undefined) return failure.networkCode !== 'ERR_CANCELED';
+	if (failure.networkCode !== undefined) {
+		return failure.networkCode !== 'ERR_CANCELED' && !NOT_SENT.has(failure.networkCode);
+	}
 	const status = failure.statusCode ?? 0;
 	return status === 429 || status >= 500;
 }
@@ -48,6 +57,9 @@ export function decideRetry(
 	idempotentSubmit: boolean,
 ): RetryDecision {
 	const transient = isTransient(failure);
+	if (failure.networkCode !== undefined && NOT_SENT.has(failure.networkCode)) {
+		return { retry: false, mayHaveCreatedTask: false };
+	}
 	if (kind !== 'submit' || idempotentSubmit) return { retry: transient, mayHaveCreatedTask: false };
 	const certainlyNotCreated =
 		failure.statusCode === 429 ||

@@ -10,7 +10,7 @@ import type { ProviderDefinition } from './provider';
 import { taskLedger } from './ledger';
 import type { LedgerEntry, TaskScope } from './ledger';
 import { readSettings } from './settings';
-import { TaskClient } from './taskClient';
+import { secretsOf, TaskClient } from './taskClient';
 import { taskScope } from './taskRecord';
 import { CancelledError } from './wait';
 
@@ -46,6 +46,9 @@ function errorItem(
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** How many result images one execution downloads at once. */
+const DOWNLOAD_POOL = 8;
+
 /** Most tasks one error lists by ID; the rest are counted (all are in the log). */
 const LISTED_TASKS = 20;
 
@@ -77,9 +80,23 @@ async function operationContext(
 	const { adapter, fields } = provider;
 	const clock = currentClock();
 	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
-	const client = new TaskClient(fn, adapter, adapter.baseUrls(credentials), clock);
+	const urls = adapter.baseUrls(credentials);
+	for (const base of new Set([urls.api, urls.files])) {
+		if (!/^https?:\/\/[^/]/i.test(base)) {
+			throw new NodeOperationError(
+				fn.getNode(),
+				`The credential's Base URL "${base.slice(0, 80)}" is not an http(s) address`,
+				{
+					description:
+						'Nothing was sent. Fix the Base URL (or File Upload URL) in the credential, e.g. https://api.example.com',
+				},
+			);
+		}
+	}
+	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn) };
+	const downloads = new Semaphore(DOWNLOAD_POOL);
+	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads };
 }
 
 /**

@@ -1,22 +1,17 @@
-import type {
-	IExecuteFunctions,
-	IHttpRequestOptions,
-	IN8nHttpFullResponse,
-	INode,
-	NodeApiError,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { multipartBody } from './binary';
 import type { Clock } from './clock';
-import { fetchImage, header } from './download';
-import { taskLedger } from './ledger';
+import { fetchImage } from './download';
 import type { DownloadBounds, DownloadedImage } from './download';
-import { networkCode, plainMessage, providerError, shapeError } from './errors';
-import { decideRetry, MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry';
+import { plainMessage, providerError, shapeError } from './errors';
+import { taskLedger } from './ledger';
+import { policyFor } from './resultUrls';
+import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
 import type { BaseUrls, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
+import { attempt as sendOnce } from './transport';
 import { CancelledError, pause } from './wait';
 
 /**
@@ -29,7 +24,9 @@ export interface HttpContext {
 	helpers: Pick<
 		IExecuteFunctions['helpers'],
 		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
-	>;
+	> &
+		// n8n 2.28 and later; older hosts leave result URLs to the node's own rules.
+		Partial<Pick<IExecuteFunctions['helpers'], 'getSecureEgressFilter'>>;
 }
 
 /** Submissions that failed after they were sent: the provider may have the task. */
@@ -52,11 +49,22 @@ export interface CallLimits {
 	deadline: number;
 }
 
-/** Axios hands back the raw text when a JSON answer does not parse. */
-function isUnparsedJson(response: IN8nHttpFullResponse): boolean {
-	if (typeof response.body !== 'string') return false;
-	const type = String(response.headers?.['content-type'] ?? '');
-	return type.includes('json') || response.body.trim().startsWith('{');
+/** The credential's secret values (API keys, tokens), to keep them out of every message. */
+export function secretsOf(credentials: IDataObject): string[] {
+	return Object.entries(credentials)
+		.filter(([name, value]) => typeof value === 'string' && /key|secret|token|password/i.test(name))
+		.map(([, value]) => value as string);
+}
+
+/** Replaces every secret (and its URL-encoded form) in a text with "***". */
+export function maskSecrets(text: string, secrets: string[]): string {
+	let masked = text;
+	for (const secret of secrets) {
+		if (secret.length < 4) continue;
+		for (const form of new Set([secret, encodeURIComponent(secret)]))
+			masked = masked.split(form).join('***');
+	}
+	return masked;
 }
 
 /**
@@ -69,6 +77,8 @@ export class TaskClient {
 		private readonly adapter: ProviderAdapter,
 		private readonly urls: BaseUrls,
 		private readonly clock: Clock,
+		/** The credential's secrets (its API key), masked in any provider text. */
+		private readonly secrets: string[] = [],
 	) {}
 
 	get signal(): AbortSignal | undefined {
@@ -126,7 +136,14 @@ export class TaskClient {
 		limits: CallLimits,
 	): Promise<DownloadedImage> {
 		for (let attempt = 1; ; attempt++) {
-			const outcome = await fetchImage(this.fn, this.clock, { url, fileStem, bounds, limits });
+			const policy = policyFor(this.urls.api);
+			const outcome = await fetchImage(this.fn, this.clock, {
+				url,
+				fileStem,
+				bounds,
+				limits,
+				policy,
+			});
 			if ('image' in outcome) return outcome.image;
 			if ('fatal' in outcome) throw this.downloadError(url, outcome.fatal, limits, outcome.fix);
 			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () =>
@@ -176,97 +193,32 @@ export class TaskClient {
 		}
 	}
 
-	private toRequest(call: HttpCall, timeoutMs: number): IHttpRequestOptions {
-		const base = call.base === 'files' ? this.urls.files : this.urls.api;
-		const options: IHttpRequestOptions = {
-			method: call.method,
-			url: `${base}${call.path}`,
-			qs: call.qs,
-			headers: { ...(call.headers ?? {}) },
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: timeoutMs,
-			json: true,
-		};
-		if (call.json) options.body = call.json;
-		if (call.multipart) {
-			const multipart = multipartBody(call.multipart);
-			options.body = multipart.body as unknown as Buffer;
-			options.headers!['Content-Type'] = multipart.contentType;
-			if (multipart.contentLength !== undefined)
-				options.headers!['Content-Length'] = multipart.contentLength;
-		}
-		return options;
-	}
-
 	/** Sends one provider call with the retry policy; returns the parsed 2xx body. */
 	private async send(
 		build: () => HttpCall | Promise<HttpCall>,
 		kind: RequestKind,
 		limits: CallLimits,
 	): Promise<unknown> {
+		const transport = { fn: this.fn, adapter: this.adapter, clock: this.clock, mask: this.mask };
 		for (let attempt = 1; ; attempt++) {
-			let failure: AttemptFailure;
-			let error: () => NodeApiError;
 			const call = await build();
-			try {
-				const response = (await this.fn.helpers.httpRequestWithAuthentication.call(
-					this.fn as IExecuteFunctions,
-					this.adapter.credentialType,
-					this.toRequest(call, limits.timeoutMs),
-				)) as IN8nHttpFullResponse;
-				const statusCode = response.statusCode;
-				if (statusCode >= 200 && statusCode < 300) {
-					if (!isUnparsedJson(response)) return response.body;
-					// A cut or garbled JSON answer: as uncertain as a dropped connection.
-					failure = { networkCode: 'EBADJSON' };
-					error = () =>
-						providerError(this.fn.getNode(), {
-							provider: this.adapter.displayName,
-							statusCode,
-							error: {
-								message: 'The provider sent an unreadable (not JSON) answer',
-								description: 'Try again later',
-							},
-							itemIndex: limits.itemIndex,
-						});
-				} else {
-					failure = {
-						statusCode,
-						retryAfterMs: parseRetryAfter(
-							header(response.headers, 'retry-after'),
-							this.clock.now(),
-						),
-					};
-					error = () =>
-						providerError(this.fn.getNode(), {
-							provider: this.adapter.displayName,
-							statusCode,
-							error: this.adapter.parseError(statusCode, response.body),
-							itemIndex: limits.itemIndex,
-						});
-				}
-			} catch (caught) {
-				const code = networkCode(caught) ?? 'ENETWORK';
-				failure = { networkCode: code };
-				const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-				const message = timedOut
-					? `no answer within ${Math.round(limits.timeoutMs / 1000)} s`
-					: `${plainMessage(caught)} (${code})`;
-				const description = timedOut
-					? 'Raise Request Timeout (seconds) in Options if the provider is slow'
-					: 'Check the Base URL in the credential and your network';
-				error = () =>
-					providerError(this.fn.getNode(), {
-						provider: this.adapter.displayName,
-						error: { message, description },
-						itemIndex: limits.itemIndex,
-					});
-			}
+			const base = call.base === 'files' ? this.urls.files : this.urls.api;
+			const result = await sendOnce(transport, call, `${base}${call.path}`, limits.timeoutMs);
+			if (result.ok) return result.body;
 			if (this.signal?.aborted) throw new CancelledError();
-			await this.backoffOrThrow(kind, failure, attempt, limits, error);
+			const error = () =>
+				providerError(this.fn.getNode(), {
+					provider: this.adapter.displayName,
+					statusCode: result.statusCode,
+					error: result.error,
+					itemIndex: limits.itemIndex,
+				});
+			await this.backoffOrThrow(kind, result.failure, attempt, limits, error);
 		}
 	}
+
+	/** Provider text with the credential's secrets replaced, so no key reaches a message or log. */
+	readonly mask = (text: string): string => maskSecrets(text, this.secrets);
 
 	private async backoffOrThrow(
 		kind: RequestKind,

@@ -66,6 +66,70 @@ function extensionOf(url: URL): string | undefined {
 	return dot > 0 ? last.slice(dot + 1).toLowerCase() : undefined;
 }
 
+/** Names that would reach an object's prototype instead of a field of its own. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A binary field name given by the user: a plain name, never one of the prototype's. */
+export function checkFieldName(name: string, field: string): FieldProblem | undefined {
+	if (RESERVED_NAMES.has(name)) {
+		return {
+			field,
+			message: `"${name}" cannot be used as a field name`,
+			fix: 'Choose another name, such as data',
+		};
+	}
+	return undefined;
+}
+
+function kindOf(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Text from a parameter: text as it is, a number as its digits; anything else is refused. */
+export function textValue(
+	value: unknown,
+	field: string,
+): { value: string; problem?: FieldProblem } {
+	if (typeof value === 'string') return { value };
+	if (typeof value === 'number' && Number.isFinite(value)) return { value: String(value) };
+	return {
+		value: '',
+		problem: {
+			field,
+			message: `is ${kindOf(value)}, not text`,
+			fix: 'Check the expression: it must give text',
+		},
+	};
+}
+
+/** A whole number from a parameter: a number, or a string of decimal digits; nothing else. */
+export function wholeNumber(
+	value: unknown,
+	field: string,
+): { value: number; problem?: FieldProblem } {
+	if (typeof value === 'number') return { value };
+	if (typeof value === 'string' && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value))
+		return { value: Number(value) };
+	const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : kindOf(value);
+	return {
+		value: NaN,
+		problem: {
+			field,
+			message: `is ${shown}, not a number`,
+			fix: 'Use a whole number such as 1 or 4',
+		},
+	};
+}
+
+/** The options collection's own field names. */
+export function settingsProblem(settings: {
+	binaryPropertyName: string;
+}): FieldProblem | undefined {
+	return checkFieldName(settings.binaryPropertyName, 'Put Output Images in Field');
+}
+
 export function checkPrompt(prompt: string, model: ModelInfo): FieldProblem | undefined {
 	if (prompt.trim() === '') {
 		return {

@@ -7,10 +7,10 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { PROVIDERS } from '../../nodes/providers';
-import { signApiframeBody } from '../fakes';
+import { finishedDelivery } from '../engine/deliveries';
 import { createTrigger } from '../engine/harness';
 import type { TriggerHandle } from '../engine/harness';
-import { credentialsFor, NODES, runImage, SECRET, startFakes, stopFakes } from '../engine/setup';
+import { credentialsFor, NODES, startFakes, stopFakes } from '../engine/setup';
 import type { Fakes, NodeName } from '../engine/setup';
 
 let fakes: Fakes;
@@ -45,57 +45,10 @@ async function trigger(node: NodeName, options: INodeParameters = {}): Promise<T
 	return handle;
 }
 
-/** A finished task and the exact delivery the provider would send for it (from the fake's own log). */
-async function finishedDelivery(
-	node: NodeName,
-): Promise<{ rawBody: string; headers: Record<string, string> }> {
-	const fake = fakes[node];
-	fake.options.callbacksEnabled = false;
-	try {
-		const submitted = await runImage(fakes, node, {
-			operation: 'generate',
-			prompt: 'a delivery',
-			completion: 'submit',
-		});
-		const taskId = String(submitted.output()[0].json.taskId);
-		const waited = await runImage(fakes, node, {
-			operation: 'waitForTask',
-			taskId,
-			options: { output: 'url', pollIntervalSeconds: 1 },
-		});
-		expect(waited.status).toBe('success');
-		const task = fake.tasks.get(taskId)!;
-		const wire = fake.wireFormat;
-		const body =
-			wire === 'apiframe-v2'
-				? JSON.stringify({
-						event: 'completed',
-						jobId: taskId,
-						status: 'COMPLETED',
-						progress: 100,
-						result: { images: task.images },
-						model: task.model,
-					})
-				: JSON.stringify({
-						id: taskId,
-						status: 'completed',
-						progress: 100,
-						model: task.model,
-						results: task.images,
-					});
-		const headers: Record<string, string> = { 'content-type': 'application/json' };
-		if (wire === 'apiframe-v2')
-			headers['x-webhook-signature'] = signApiframeBody(body, SECRET[node]);
-		return { rawBody: body, headers };
-	} finally {
-		fake.options.callbacksEnabled = true;
-	}
-}
-
 describe.each(callbacking)('%s trigger', (node) => {
 	it('a delivery whose download fails is answered 503, not remembered, and its retry starts the run', async () => {
 		const handle = await trigger(node, { downloadImages: true });
-		const delivery = await finishedDelivery(node);
+		const delivery = await finishedDelivery(fakes, node);
 		fakes[node].inject({ route: 'download', status: 404 });
 		const first = await handle.call(delivery);
 		expect(first.items).toBeUndefined();
@@ -117,7 +70,7 @@ describe.each(callbacking)('%s trigger', (node) => {
 
 	it('five deliveries of the same task at once start one run, with a stable delivery key', async () => {
 		const handle = await trigger(node, { downloadImages: true });
-		const delivery = await finishedDelivery(node);
+		const delivery = await finishedDelivery(fakes, node);
 		const calls = await Promise.all(
 			Array.from({ length: 5 }, async () => await handle.call(delivery)),
 		);

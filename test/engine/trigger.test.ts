@@ -28,7 +28,8 @@ let trigger: TriggerHandle;
 const calls: TriggerCall[] = [];
 
 /** Public URL the nodes are given (passes the providers' https/public-host rules); the fakes deliver it to the bridge. */
-const PUBLIC = 'https://n8n.example.com/webhook/gpt-image';
+const ORIGIN = 'https://n8n.example.com/webhook/';
+const PUBLIC = `${ORIGIN}gpt-image`;
 
 async function useTrigger(parameters: INodeParameters, withApiframeCredential = true) {
 	trigger = await createTrigger({
@@ -54,6 +55,7 @@ beforeAll(async () => {
 			const url = new URL(req.url ?? '/', 'http://bridge.invalid');
 			try {
 				const call = await trigger.call({
+					path: url.pathname.slice(1),
 					rawBody,
 					headers: req.headers as Record<string, string>,
 					query: Object.fromEntries(url.searchParams),
@@ -71,8 +73,7 @@ beforeAll(async () => {
 	await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
 	bridgeUrl = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
 	for (const fake of Object.values(fakes)) {
-		fake.options.callbackRewrite = (u: string) =>
-			u.replace('https://n8n.example.com/webhook/gpt-image', bridgeUrl);
+		fake.options.callbackRewrite = (u: string) => u.replace(ORIGIN, `${bridgeUrl}/`);
 		fake.options.callbackRetryDelaysMs = [1000, 2000, 4000];
 	}
 });
@@ -195,12 +196,14 @@ describe('delivery rules', () => {
 		expect(started()).toHaveLength(0);
 	});
 
-	it('StarMagic/EvoLink shared secret: only calls carrying it start a run', async () => {
-		await useTrigger({ provider: 'evoLink', sharedSecret: 's3cret-value' });
+	it('a shared secret is part of the trigger URL: the URL without it is not routed to the trigger', async () => {
+		const secret = 's3cret-value-0123456789';
+		await useTrigger({ provider: 'evoLink', sharedSecret: secret });
 		await submitWithCallback('evoLink', 'no secret');
-		expect(fakes.evoLink.callbacks.every((c) => c.status === 401)).toBe(true);
+		expect(fakes.evoLink.callbacks.every((c) => c.status === 404)).toBe(true);
+		expect(started()).toHaveLength(0);
 		fakes.evoLink.reset();
-		await submitWithCallback('evoLink', 'with secret', `${PUBLIC}?secret=s3cret-value`);
+		await submitWithCallback('evoLink', 'with secret', `${PUBLIC}/${secret}`);
 		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
 		expect(started()).toHaveLength(1);
 	});

@@ -23,7 +23,9 @@ export type FaultMode =
 	| 'truncate'
 	| 'wrongType'
 	| 'drift'
-	| 'unknownStatus';
+	| 'unknownStatus'
+	| 'drip'
+	| 'huge';
 
 export interface FakeProviderOptions {
 	/** Accepted key. Default 'sk-test-key' (unified task API) or 'afk_test_key' (Apiframe). */
@@ -77,6 +79,10 @@ export interface Fault {
 	mode?: FaultMode;
 	/** Mode 'delay': wait this long on the fake's clock, then answer normally. */
 	delayMs?: number;
+	/** Mode 'drip': the normal answer, one byte every `dripMs` of the fake's clock. Default 500. */
+	dripMs?: number;
+	/** Mode 'huge': a 200 JSON answer of this many bytes. Default 40 MB. */
+	hugeBytes?: number;
 	/** Submit faults only: create and bill the task anyway, then fault the response. */
 	createTask?: boolean;
 }

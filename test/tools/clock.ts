@@ -28,6 +28,19 @@ async function settle(turns = 8): Promise<void> {
 	for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realImmediate(resolve));
 }
 
+/** An AbortSignal aborted by a timer of `clock` (TimeoutError, as AbortSignal.timeout gives). */
+function signalFrom(
+	clock: { setTimer(job: () => void, ms: number): () => void },
+	ms: number,
+): AbortSignal {
+	const controller = new AbortController();
+	clock.setTimer(
+		() => controller.abort(new DOMException('The operation timed out', 'TimeoutError')),
+		ms,
+	);
+	return controller.signal;
+}
+
 export class VirtualClock implements TestClock {
 	private time: number;
 	private seq = 0;
@@ -43,6 +56,10 @@ export class VirtualClock implements TestClock {
 
 	async sleep(ms: number): Promise<void> {
 		await new Promise<void>((resolve) => this.setTimer(resolve, ms));
+	}
+
+	deadline(ms: number): AbortSignal {
+		return signalFrom(this, ms);
 	}
 
 	setTimer(job: () => void, ms: number): () => void {
@@ -129,6 +146,11 @@ export class ScaledClock implements TestClock {
 		await new Promise<void>((resolve) => this.setTimer(resolve, ms));
 	}
 
+	/** Request deadlines stay real time: n8n's own request timeout and the network are real. */
+	deadline(ms: number): AbortSignal {
+		return AbortSignal.timeout(ms);
+	}
+
 	setTimer(job: () => void, ms: number): () => void {
 		const timer = setTimeout(job, Math.max(0, ms) / this.speed);
 		timer.unref?.();
@@ -140,6 +162,7 @@ export class ScaledClock implements TestClock {
 export const wallClock: TestClock = {
 	now: () => Date.now(),
 	sleep: async (ms) => await new Promise<void>((resolve) => setTimeout(resolve, ms)),
+	deadline: (ms) => AbortSignal.timeout(ms),
 	setTimer(job, ms) {
 		const timer = setTimeout(job, Math.max(0, ms));
 		timer.unref?.();

@@ -45,13 +45,58 @@ function withQuery(url: string, qs?: IDataObject): string {
 	return parsed.toString();
 }
 
+/** Where a request may go: a fake at its own address, or at another origin it stands in for. */
+export interface Route {
+	fake: FakeProvider;
+	/** Another origin (e.g. https://api.provider.test) served by this fake. */
+	origin?: string;
+}
+
+export interface HttpOptions {
+	/** Hosts n8n's SSRF protection would refuse (the request throws before it is sent). */
+	blockedHosts?: string[];
+}
+
+/** Counts of requests in flight, to see how many ran at once. */
+export interface HttpStats {
+	active: number;
+	peak: number;
+	urls: string[];
+}
+
+function canceled(): Error {
+	return Object.assign(new Error('canceled'), { name: 'CanceledError', code: 'ERR_CANCELED' });
+}
+
+/** A stream that errors as soon as `signal` aborts (a connection n8n gave up on). */
+function abortable(body: Readable, signal: AbortSignal | undefined): Readable {
+	if (!signal) return body;
+	const stop = () => body.destroy(canceled());
+	if (signal.aborted) stop();
+	else signal.addEventListener('abort', stop, { once: true });
+	return body;
+}
+
 /** Answers `options` from whichever fake owns its URL, as n8n's httpRequest would. */
-export function fakeHttp(fakes: FakeProvider[], clock: TestClock) {
+export function fakeHttp(
+	routes: Route[],
+	clock: TestClock,
+	http: HttpOptions = {},
+	stats?: HttpStats,
+) {
 	return async function request(options: IHttpRequestOptions): Promise<unknown> {
 		const url = withQuery(String(options.url), options.qs);
-		const fake = fakes.find((f) => url.startsWith(f.baseUrl));
-		if (!fake)
+		const host = new URL(url).hostname;
+		if (http.blockedHosts?.includes(host)) {
+			const refused = new Error(
+				'The request was blocked because it resolves to a restricted IP address',
+			);
+			throw Object.assign(refused, { name: 'SsrfBlockedIpError' });
+		}
+		const route = routes.find((r) => url.startsWith(r.origin ?? r.fake.baseUrl));
+		if (!route)
 			throw Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' });
+		const served = route.origin ? route.fake.baseUrl + url.slice(route.origin.length) : url;
 		const headers = Object.fromEntries(
 			Object.entries(options.headers ?? {}).map(([k, v]) => [k, String(v)]),
 		);
@@ -60,43 +105,73 @@ export function fakeHttp(fakes: FakeProvider[], clock: TestClock) {
 			!Buffer.isBuffer(options.body) &&
 			typeof (options.body as Readable).pipe !== 'function';
 		const body = isObject ? (options.body as object) : await toBuffer(options.body);
-		const sent = fake.request({ method: options.method ?? 'GET', url, headers, body });
-		let cancel = () => {};
-		const timeout = new Promise<never>((_, reject) => {
-			if (!options.timeout) return;
-			cancel = clock.setTimer(
-				() => reject(Object.assign(new Error('timeout exceeded'), { code: 'ECONNABORTED' })),
-				options.timeout,
-			);
-		});
-		const response = await Promise.race([sent, timeout]).finally(() => cancel());
-		let responseBody: unknown = response.body;
-		if (options.encoding === 'stream') {
-			if (Buffer.isBuffer(responseBody)) responseBody = Readable.from([responseBody]);
-		} else {
-			const text = (await toBuffer(responseBody)).toString('utf8');
-			responseBody = text;
-			if (options.json && /json/.test(response.headers['content-type'] ?? '')) {
-				try {
-					responseBody = JSON.parse(text);
-				} catch {
-					// n8n hands back the text when a JSON answer does not parse
+		const signal = options.abortSignal as AbortSignal | undefined;
+		if (stats) {
+			stats.active += 1;
+			stats.peak = Math.max(stats.peak, stats.active);
+			stats.urls.push(url);
+		}
+		try {
+			const sent = route.fake.request({
+				method: options.method ?? 'GET',
+				url: served,
+				headers,
+				body,
+			});
+			let cancel = () => {};
+			const timeout = new Promise<never>((_, reject) => {
+				const timer = options.timeout
+					? clock.setTimer(
+							() => reject(Object.assign(new Error('timeout exceeded'), { code: 'ECONNABORTED' })),
+							options.timeout,
+						)
+					: () => {};
+				const abort = () => reject(canceled());
+				signal?.addEventListener('abort', abort, { once: true });
+				cancel = () => {
+					timer();
+					signal?.removeEventListener('abort', abort);
+				};
+			});
+			const response = await Promise.race([sent, timeout]).finally(() => cancel());
+			let responseBody: unknown = response.body;
+			if (options.encoding === 'stream') {
+				const stream = Buffer.isBuffer(responseBody)
+					? Readable.from([responseBody])
+					: (responseBody as Readable);
+				responseBody = abortable(stream, signal);
+			} else {
+				const text = (await toBuffer(responseBody)).toString('utf8');
+				responseBody = text;
+				if (options.json && /json/.test(response.headers['content-type'] ?? '')) {
+					try {
+						responseBody = JSON.parse(text);
+					} catch {
+						// n8n hands back the text when a JSON answer does not parse
+					}
 				}
 			}
+			const ok = response.statusCode >= 200 && response.statusCode < 300;
+			if (!ok && !options.ignoreHttpStatusErrors) {
+				throw Object.assign(new Error(`Request failed with status code ${response.statusCode}`), {
+					httpCode: String(response.statusCode),
+				});
+			}
+			if (!options.returnFullResponse) return responseBody;
+			return { statusCode: response.statusCode, headers: response.headers, body: responseBody };
+		} finally {
+			if (stats) stats.active -= 1;
 		}
-		const ok = response.statusCode >= 200 && response.statusCode < 300;
-		if (!ok && !options.ignoreHttpStatusErrors) {
-			throw Object.assign(new Error(`Request failed with status code ${response.statusCode}`), {
-				httpCode: String(response.statusCode),
-			});
-		}
-		if (!options.returnFullResponse) return responseBody;
-		return { statusCode: response.statusCode, headers: response.headers, body: responseBody };
 	};
 }
 
 export interface ContextOptions {
 	fakes: FakeProvider[];
+	/** Other origins the fakes stand in for (a public https API or CDN address). */
+	aliases?: Array<{ origin: string; fake: FakeProvider }>;
+	http?: HttpOptions;
+	/** Helpers' getSecureEgressFilter: undefined for an n8n without it. */
+	egress?: (url: string) => boolean;
 	clock: TestClock;
 	/** Credential data by type name. */
 	credentials: Record<string, ICredentialDataDecryptedObject>;
@@ -110,11 +185,21 @@ export interface ContextOptions {
 
 let executions = 0;
 
+/** What a test can read back from the context: requests, logs, custom data, concurrency. */
+export interface ContextExtras {
+	requests: IHttpRequestOptions[];
+	logs: string[];
+	metadata: Record<string, string>;
+	/** Unauthenticated requests (result downloads). */
+	stats: HttpStats;
+}
+
 /** An IExecuteFunctions with what the shared node code calls, and nothing it does not. */
-export function executeContext(
-	options: ContextOptions,
-): IExecuteFunctions & { requests: IHttpRequestOptions[] } {
-	const http = fakeHttp(options.fakes, options.clock);
+export function executeContext(options: ContextOptions): IExecuteFunctions & ContextExtras {
+	const routes: Route[] = [...(options.aliases ?? []), ...options.fakes.map((fake) => ({ fake }))];
+	const stats: HttpStats = { active: 0, peak: 0, urls: [] };
+	const download = fakeHttp(routes, options.clock, options.http, stats);
+	const api = fakeHttp(routes, options.clock, options.http);
 	const types = loadCredentialTypes();
 	const requests: IHttpRequestOptions[] = [];
 	const node = {
@@ -127,7 +212,7 @@ export function executeContext(
 	const helpers = {
 		async httpRequest(request: IHttpRequestOptions) {
 			requests.push(request);
-			return await http(request);
+			return await download(request);
 		},
 		async httpRequestWithAuthentication(this: unknown, type: string, request: IHttpRequestOptions) {
 			requests.push(request);
@@ -135,8 +220,16 @@ export function executeContext(
 				...request,
 				headers: { ...request.headers },
 			});
-			return await http(authenticated);
+			return await api(authenticated);
 		},
+		getSecureEgressFilter: options.egress
+			? () => ({
+					validateUrl: async (url: string) =>
+						options.egress!(url)
+							? { ok: true, result: undefined }
+							: { ok: false, error: new Error('The request was blocked by the egress filter') },
+				})
+			: undefined,
 		async prepareBinaryData(
 			data: Buffer | Readable,
 			fileName?: string,
@@ -157,6 +250,7 @@ export function executeContext(
 	const executionId = options.executionId ?? `unit-${++executions}`;
 	const context = {
 		requests,
+		stats,
 		logs,
 		metadata,
 		helpers,
@@ -183,9 +277,5 @@ export function executeContext(
 			return options.credentials[type];
 		},
 	};
-	return context as unknown as IExecuteFunctions & {
-		requests: IHttpRequestOptions[];
-		logs: string[];
-		metadata: Record<string, string>;
-	};
+	return context as unknown as IExecuteFunctions & ContextExtras;
 }

@@ -24,6 +24,8 @@ export class SimProvider {
 	batchReads = 0;
 	/** The next N status reads fail (the poller hands the error to that task). */
 	failNext = 0;
+	/** Tasks whose status reads never answer (a stuck connection). */
+	readonly hanging = new Set<string>();
 
 	constructor(private readonly clock: Clock) {}
 
@@ -61,6 +63,7 @@ export class SimProvider {
 
 	async status(taskId: string): Promise<TaskSnapshot> {
 		this.reads.push({ taskId, at: this.clock.now() });
+		if (this.hanging.has(taskId)) return await new Promise<TaskSnapshot>(() => {});
 		if (this.failNext > 0) {
 			this.failNext -= 1;
 			throw new Error('status read failed');

@@ -154,4 +154,26 @@ describe('TaskPoller', () => {
 		expect(finished.imageUrls).toEqual(['https://cdn.example/done.png']);
 		expect(client.reads).toHaveLength(1);
 	});
+
+	it('one stuck status read holds no other task; the stuck one fails after its Max Wait', async () => {
+		const { clock, client, poller, limits } = setup();
+		const stuck = client.add({ id: 'stuck', durationMs: 3000, estimateSeconds: 3 });
+		const fine = client.add({ id: 'fine', durationMs: 6000, estimateSeconds: 6 });
+		client.hanging.add('stuck');
+		const started = clock.now();
+		const options = { limits: { ...limits(), timeoutMs: 2000 }, maxWaitMs: 10000 };
+		const [first, second] = await clock.run(
+			async () =>
+				await Promise.allSettled([poller.wait(stuck, options), poller.wait(fine, options)]),
+		);
+		expect(second).toMatchObject({ status: 'fulfilled', value: { status: 'completed' } });
+		expect(first).toMatchObject({
+			status: 'rejected',
+			reason: { message: expect.stringMatching(/Task stuck did not finish within 10 s/) },
+		});
+		// The healthy task was seen on time; the stuck one was given up at Max Wait + request timeout.
+		const fineRead = client.reads.filter((r) => r.taskId === 'fine').pop()!;
+		expect(fineRead.at - started).toBeLessThan(7000);
+		expect(clock.now() - started).toBeLessThanOrEqual(12200);
+	});
 });

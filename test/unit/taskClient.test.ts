@@ -105,7 +105,7 @@ describe.each(PROVIDERS.map((p) => [p.key, p] as const))('%s task client', (_key
 					limits({ timeoutMs: 5000, deadline: clock.now() + 12000 }),
 				),
 		);
-		await expect(reading).rejects.toThrow(/no answer within 5 s/);
+		await expect(reading).rejects.toThrow(/no complete answer within 5 s/);
 	});
 
 	it('a submission refused before it arrived (429) is sent again, and billed once', async () => {

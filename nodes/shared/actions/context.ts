@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Clock } from '../clock';
+import type { Semaphore } from '../concurrency';
 import type { ProviderFields } from '../descriptions/common';
 import type { TaskScope } from '../ledger';
 import type { TaskPoller } from '../poller';
@@ -19,6 +20,8 @@ export interface OperationContext {
 	clock: Clock;
 	/** The execution, node and run the tasks belong to (for the ledger and the logs). */
 	scope: TaskScope;
+	/** Result downloads of the whole execution share a few connections, not one per image. */
+	downloads: Semaphore;
 }
 
 /** Validated input of one item, ready to run. */

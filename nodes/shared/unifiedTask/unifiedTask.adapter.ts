@@ -21,7 +21,7 @@ import { errorEnvelope, taskSchema, uploadSchema } from './unifiedTask.schemas';
  */
 
 /** Task IDs look like task-unified-1757156493-imcg5zqt; the API rejects any other prefix. */
-export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]+$/;
+export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]{1,64}$/;
 
 const STATUS: Record<string, TaskStatus> = {
 	pending: 'queued',

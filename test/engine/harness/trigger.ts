@@ -30,6 +30,8 @@ export interface TriggerCall {
 }
 
 export interface TriggerRequest {
+	/** The path after /webhook/<id>/, e.g. "gpt-image"; a path the node does not listen on gets 404. */
+	path?: string;
 	body?: unknown;
 	rawBody?: string | Buffer;
 	headers?: Record<string, string | string[] | undefined>;
@@ -113,6 +115,25 @@ export async function createTrigger(options: {
 		staticData: () => saved,
 		async call(request) {
 			const workflow = load();
+			if (request.path !== undefined) {
+				// As n8n routes: only the path the node's webhook resolves to reaches webhook().
+				const listening = String(
+					workflow.expression.getSimpleParameterValue(
+						node,
+						webhookData.webhookDescription.path,
+						'internal',
+						{},
+					),
+				);
+				if (request.path.replace(/^\/+|\/+$/g, '') !== listening.replace(/^\/+|\/+$/g, '')) {
+					const response = {
+						statusCode: 404,
+						body: { message: 'This webhook is not registered' },
+						ended: true,
+					};
+					return { result: undefined, response, items: undefined };
+				}
+			}
 			const raw = Buffer.from(request.rawBody ?? JSON.stringify(request.body ?? {}));
 			const headers = Object.fromEntries(
 				Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),

@@ -26,7 +26,15 @@ export interface IncomingRequest {
 
 /** What a transport must do: send a reply (maybe cut short), reset the connection, or nothing. */
 export type Served =
-	{ kind: 'reply'; wire: Wire; cutFraction?: number } | { kind: 'reset' } | { kind: 'none' };
+	| { kind: 'reply'; wire: Wire; cutFraction?: number; pace?: Pace }
+	| { kind: 'reset' }
+	| { kind: 'none' };
+
+/** Send one byte at a time, waiting `ms` on the fake's clock between bytes ('drip' fault). */
+export interface Pace {
+	ms: number;
+	sleep(ms: number): Promise<boolean>;
+}
 
 export type Dispatch = (req: IncomingRequest) => Promise<Served>;
 
@@ -168,6 +176,7 @@ export function createDispatch(state: DispatchState): Dispatch {
 			kind: 'reply',
 			wire: toWire(outcome.reply, module.extraHeaders?.() ?? {}),
 			cutFraction: outcome.cutFraction,
+			pace: outcome.paceMs === undefined ? undefined : { ms: outcome.paceMs, sleep: state.sleep },
 		};
 	};
 }

@@ -4,7 +4,7 @@
  * the normal response. `applyFault` only decides what is sent; the transports (socket or
  * in-process) carry it out.
  */
-import { jsonReply, replyText, textReply } from './http';
+import { jsonReply, replyText, streamReply, textReply } from './http';
 import type { Reply } from './http';
 import type { Fault, FaultMode, FaultRoute, RequestRoute } from '../types';
 
@@ -28,6 +28,8 @@ export const FAULT_MODES: readonly FaultMode[] = [
 	'wrongType',
 	'drift',
 	'unknownStatus',
+	'drip',
+	'huge',
 ];
 /** Route aliases: 'poll' is any status read, one task ('status') or many ('list'). */
 const ALIASES: Partial<Record<FaultRoute, RequestRoute[]>> = { poll: ['status', 'list'] };
@@ -46,7 +48,8 @@ export interface QueuedFault extends Fault {
 }
 
 /** What a faulted (or normal) request sends: a reply, possibly cut short, or a reset socket. */
-export type Outcome = { kind: 'reply'; reply: Reply; cutFraction?: number } | { kind: 'reset' };
+export type Outcome =
+	{ kind: 'reply'; reply: Reply; cutFraction?: number; paceMs?: number } | { kind: 'reset' };
 
 export interface FaultIo {
 	route: RequestRoute | null;
@@ -187,9 +190,31 @@ export async function applyFault(fault: QueuedFault, io: FaultIo): Promise<Outco
 		case 'drift':
 		case 'unknownStatus':
 			return send(reshapeStatusReply(reply, fault.mode, io.resultField));
+		case 'drip':
+			return { kind: 'reply', reply, paceMs: fault.dripMs ?? 500 };
+		case 'huge':
+			return send(hugeJsonReply(fault.hugeBytes ?? 40 * 1048576));
 		default:
 			return send(respondReply(fault, io));
 	}
+}
+
+/** A 200 JSON answer of `size` bytes, streamed: {"padding":"xxxx..."}. */
+function hugeJsonReply(size: number): Reply {
+	const head = Buffer.from('{"padding":"');
+	const tail = Buffer.from('"}');
+	const fill = Math.max(0, size - head.length - tail.length);
+	return streamReply(200, {
+		contentType: 'application/json; charset=utf-8',
+		length: head.length + fill + tail.length,
+		*chunks() {
+			yield head;
+			const block = Buffer.alloc(65536, 'x');
+			for (let left = fill; left > 0; left -= block.length)
+				yield left >= block.length ? block : block.subarray(0, left);
+			yield tail;
+		},
+	});
 }
 
 /** The default mode: the given status, headers and body, or the provider's own envelope. */

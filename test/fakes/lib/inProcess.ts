@@ -7,7 +7,8 @@
 import { Readable } from 'stream';
 
 import type { Wire } from './http';
-import type { Dispatch } from './dispatch';
+import type { Dispatch, Pace } from './dispatch';
+import { byteByByte } from './socket';
 import type { InProcessRequest, InProcessResponse } from '../types';
 
 /** An Error shaped like Node's socket errors. */
@@ -37,7 +38,16 @@ function* cutShort(chunks: Iterable<Buffer>, limit: number): Generator<Buffer> {
 	throw connectionError('ECONNRESET', 'aborted');
 }
 
-function responseBody(wire: Wire, cutFraction: number | undefined): Buffer | Readable {
+/** The body one byte at a time, each after `pace.ms` of the fake's clock ('drip' fault). */
+async function* dripped(wire: Wire, pace: Pace): AsyncGenerator<Buffer> {
+	for (const byte of byteByByte(wire.chunks())) {
+		if (!(await pace.sleep(pace.ms))) throw connectionError('ECONNRESET', 'aborted');
+		yield byte;
+	}
+}
+
+function responseBody(wire: Wire, cutFraction: number | undefined, pace?: Pace): Buffer | Readable {
+	if (pace) return Readable.from(dripped(wire, pace), { objectMode: false });
 	if (cutFraction !== undefined) {
 		// A buffered client never gets a partial JSON body: the whole request fails.
 		if (!wire.streamed) throw connectionError('ECONNRESET', 'aborted');
@@ -79,10 +89,10 @@ export async function serveInProcess(
 		aborted: false,
 	});
 	if (served.kind !== 'reply') throw connectionError('ECONNRESET', 'socket hang up');
-	const { wire, cutFraction } = served;
+	const { wire, cutFraction, pace } = served;
 	return {
 		statusCode: wire.status,
 		headers: { ...wire.headers },
-		body: responseBody(wire, cutFraction),
+		body: responseBody(wire, cutFraction, pace),
 	};
 }

@@ -8,7 +8,7 @@ import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
 
 import type { Wire } from './http';
-import type { Dispatch } from './dispatch';
+import type { Dispatch, Pace } from './dispatch';
 
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
@@ -50,6 +50,11 @@ function writeChunk(res: http.ServerResponse, chunk: Buffer): Promise<boolean> {
 	});
 }
 
+/** The bytes of a body one at a time ('drip' fault). */
+export function* byteByByte(chunks: Iterable<Buffer>): Generator<Buffer> {
+	for (const chunk of chunks) for (let i = 0; i < chunk.length; i++) yield chunk.subarray(i, i + 1);
+}
+
 /**
  * Writes a reply. With `cutFraction` the full Content-Length is still declared but only that
  * share of the body is sent before the socket is destroyed (a connection dropped mid-body).
@@ -58,6 +63,7 @@ async function writeWire(
 	res: http.ServerResponse,
 	wire: Wire,
 	cutFraction?: number,
+	pace?: Pace,
 ): Promise<void> {
 	if (res.destroyed || res.headersSent) return;
 	for (const [name, value] of Object.entries(wire.headers)) res.setHeader(name, value);
@@ -65,11 +71,12 @@ async function writeWire(
 	const limit = cutFraction === undefined ? Infinity : Math.floor(wire.length * cutFraction);
 	if (limit === 0) res.flushHeaders();
 	let sent = 0;
-	for (const chunk of wire.chunks()) {
+	for (const chunk of pace ? byteByByte(wire.chunks()) : wire.chunks()) {
 		if (sent >= limit) break;
 		const piece = chunk.length <= limit - sent ? chunk : chunk.subarray(0, limit - sent);
 		if (!(await writeChunk(res, piece))) return;
 		sent += piece.length;
+		if (pace && !(await pace.sleep(pace.ms))) return;
 	}
 	if (limit === Infinity) res.end();
 	else setImmediate(() => res.socket?.destroy());
@@ -94,7 +101,8 @@ async function handle(
 		aborted: req.destroyed && !req.complete,
 	});
 	if (served.kind === 'reset') req.socket.destroy();
-	else if (served.kind === 'reply') await writeWire(res, served.wire, served.cutFraction);
+	else if (served.kind === 'reply')
+		await writeWire(res, served.wire, served.cutFraction, served.pace);
 }
 
 export async function serveHttp(dispatch: Dispatch): Promise<HttpBinding> {

@@ -2,7 +2,9 @@ import type { InputBinary } from '../../binary';
 import { describeInputBinary } from '../../binary';
 import { forOperation } from '../../descriptions/common';
 import { fieldError } from '../../errors';
+import { firstBytes, sniffImage } from '../../sniff';
 import type { FieldProblem } from '../../types';
+import { checkFieldName } from '../../validation';
 import type { OperationContext, OperationModule } from '../context';
 import { countAndCompletion, inputImages, promptAndModel } from './fields';
 import type { EditInputs } from './submit';
@@ -31,6 +33,21 @@ function binaryProblem(
 	return undefined;
 }
 
+/** The label is a claim: the bytes must be the image it names, or nothing is uploaded. */
+async function contentProblem(
+	binary: InputBinary,
+	field: string,
+): Promise<FieldProblem | undefined> {
+	const actual = sniffImage(await firstBytes(await binary.open()));
+	if (actual === binary.mimeType || (actual === 'image/jpeg' && binary.mimeType === 'image/jpg'))
+		return undefined;
+	return {
+		field,
+		message: `"${binary.property}" is labelled ${binary.mimeType} but its content is ${actual ?? 'not an image'}`,
+		fix: 'Pass the image file itself (for example from an HTTP Request node with Response Format: File)',
+	};
+}
+
 /** Images given as binary fields: checked against the provider's upload rules before any request. */
 async function readBinaries(
 	ctx: OperationContext,
@@ -54,6 +71,8 @@ async function readBinaries(
 	}
 	const binaries: InputBinary[] = [];
 	for (const name of names) {
+		const reserved = checkFieldName(name, field);
+		if (reserved) throw fieldError(fn.getNode(), reserved, itemIndex);
 		let binary: InputBinary;
 		try {
 			binary = await describeInputBinary(fn, itemIndex, name);
@@ -66,7 +85,9 @@ async function readBinaries(
 				itemIndex,
 			);
 		}
-		const problem = binaryProblem(binary, field, upload.mimeTypes, upload.maxBytes);
+		const problem =
+			binaryProblem(binary, field, upload.mimeTypes, upload.maxBytes) ??
+			(await contentProblem(binary, field));
 		if (problem) throw fieldError(fn.getNode(), problem, itemIndex);
 		binaries.push(binary);
 	}

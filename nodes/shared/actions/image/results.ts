@@ -4,6 +4,7 @@ import { providerError } from '../../errors';
 import type { ItemSettings } from '../../settings';
 import type { CallLimits } from '../../taskClient';
 import type { TaskSnapshot } from '../../types';
+import { cappedImageUrls } from '../../resultUrls';
 import type { OperationContext } from '../context';
 
 export interface ResultMeta {
@@ -67,6 +68,8 @@ export async function finishTasks(
 	meta: ResultMeta,
 	settings: ItemSettings,
 	limits: CallLimits,
+	/** Images asked of each task, in the order of `submitted` (default: at most 10). */
+	asked: number[] = [],
 ): Promise<INodeExecutionData[]> {
 	const waits = await Promise.allSettled(
 		submitted.map(
@@ -84,8 +87,9 @@ export async function finishTasks(
 	const failed = finished.find((s) => s.status !== 'completed');
 	if (failed) throw failureError(ctx, failed, finished, limits.itemIndex);
 
-	const images = finished.flatMap((snapshot) =>
-		snapshot.imageUrls.map((url, n) => ({ snapshot, url, n })),
+	// A provider cannot make the node fetch more images than were asked for.
+	const images = finished.flatMap((snapshot, t) =>
+		cappedImageUrls(snapshot.imageUrls, asked[t]).map((url, n) => ({ snapshot, url, n })),
 	);
 	if (images.length === 0) {
 		// Never a silent empty output: a finished item without images is an error of that item.
@@ -107,12 +111,11 @@ export async function finishTasks(
 				...(snapshot.cost ?? {}),
 			};
 			if (settings.output === 'url') return { json, pairedItem: { item: limits.itemIndex } };
-			const { binary } = await ctx.client.download(
-				url,
-				`${snapshot.taskId}-${n + 1}`,
-				{ maxBytes: settings.maxDownloadBytes, timeoutMs: settings.downloadTimeoutMs },
-				limits,
-			);
+			const bounds = { maxBytes: settings.maxDownloadBytes, timeoutMs: settings.downloadTimeoutMs };
+			const slot = await ctx.downloads.acquire(1);
+			const { binary } = await ctx.client
+				.download(url, `${snapshot.taskId}-${n + 1}`, bounds, limits)
+				.finally(() => ctx.downloads.release(slot));
 			json.fileName = binary.fileName;
 			json.mimeType = binary.mimeType;
 			return {

@@ -4,7 +4,7 @@ import type { InputBinary } from '../../binary';
 import { fieldError } from '../../errors';
 import { callLimits, readSettings } from '../../settings';
 import type { FieldProblem, ImageRequest } from '../../types';
-import { checkRequest } from '../../validation';
+import { checkRequest, settingsProblem, textValue, wholeNumber } from '../../validation';
 import type { OperationContext, PreparedItem } from '../context';
 import { finishTasks, taskItems } from './results';
 import { submitAll } from './submission';
@@ -84,11 +84,18 @@ export async function prepareSubmit(
 ): Promise<PreparedItem> {
 	const { fn, adapter } = ctx;
 	const settings = readSettings(fn, itemIndex);
+	const prompt = textValue(fn.getNodeParameter('prompt', itemIndex, ''), 'Prompt');
+	const imageCount = wholeNumber(
+		fn.getNodeParameter('numberOfImages', itemIndex, 1),
+		'Number of Images',
+	);
+	const typeProblem = prompt.problem ?? imageCount.problem ?? settingsProblem(settings);
+	if (typeProblem) throw fieldError(fn.getNode(), typeProblem, itemIndex);
 	const request: ImageRequest = {
 		operation,
 		model: fn.getNodeParameter('model', itemIndex) as string,
-		prompt: String(fn.getNodeParameter('prompt', itemIndex, '')),
-		imageCount: Number(fn.getNodeParameter('numberOfImages', itemIndex, 1)),
+		prompt: prompt.value,
+		imageCount: imageCount.value,
 		imageUrls: inputs.imageUrls,
 		options: readProviderOptions(ctx, itemIndex),
 	};
@@ -120,7 +127,7 @@ export async function prepareSubmit(
 			const submitted = await submitAll({ ctx, itemIndex, request, inputs, plan, limits });
 			const meta = { model: request.model, prompt: request.prompt };
 			if (!wait) return taskItems(ctx, submitted, meta, itemIndex);
-			return await finishTasks(ctx, submitted, meta, settings, limits);
+			return await finishTasks(ctx, submitted, meta, settings, limits, plan);
 		},
 	};
 }

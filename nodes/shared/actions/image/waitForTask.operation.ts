@@ -1,6 +1,6 @@
 import { fieldError } from '../../errors';
 import { callLimits, readSettings } from '../../settings';
-import { checkTaskId } from '../../validation';
+import { checkTaskId, settingsProblem, textValue } from '../../validation';
 import type { OperationModule } from '../context';
 import { finishTasks } from './results';
 
@@ -22,8 +22,9 @@ export const waitForTask: OperationModule = {
 
 	prepare: async (ctx, itemIndex) => {
 		const settings = readSettings(ctx.fn, itemIndex);
-		const taskId = String(ctx.fn.getNodeParameter('taskId', itemIndex, '')).trim();
-		const problem = checkTaskId(taskId, ctx.adapter);
+		const given = textValue(ctx.fn.getNodeParameter('taskId', itemIndex, ''), 'Task ID');
+		const taskId = given.value.trim();
+		const problem = given.problem ?? settingsProblem(settings) ?? checkTaskId(taskId, ctx.adapter);
 		if (problem) throw fieldError(ctx.fn.getNode(), problem, itemIndex);
 		return {
 			settings,

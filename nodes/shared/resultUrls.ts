@@ -1,0 +1,57 @@
+import { isPrivateHost } from './validation';
+
+/**
+ * Which result URLs the nodes fetch. A result URL comes from the provider's answer (or from a
+ * callback body), so it is untrusted: n8n would fetch whatever it names and store the answer as
+ * the item's image. Rules:
+ * - https only, unless the API itself is reached over http (a test server or a local gateway);
+ * - no loopback, private, link-local or unspecified host, unless the API itself is on one;
+ * - every redirect hop is checked again;
+ * - where the host n8n offers its egress filter (N8N_SSRF_* settings), every hop passes it too.
+ * A refused URL is never fetched and never retried: the item fails with that reason.
+ */
+
+export interface UrlPolicy {
+	allowHttp: boolean;
+	allowPrivate: boolean;
+}
+
+/** What the API's own address allows; no address at all allows only public https. */
+export function policyFor(apiBaseUrl: string): UrlPolicy {
+	let api: URL | undefined;
+	try {
+		api = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
+	} catch {
+		api = undefined;
+	}
+	return {
+		allowHttp: api?.protocol === 'http:',
+		allowPrivate: api !== undefined && isPrivateHost(api.hostname),
+	};
+}
+
+/** Why a result URL must not be fetched, or undefined when it may be. */
+export function resultUrlProblem(value: string, policy: UrlPolicy): string | undefined {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		return 'it is not a URL';
+	}
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
+		return `${url.protocol.replace(/:$/, '')} URLs are not fetched (https only)`;
+	}
+	if (url.username || url.password) return 'it carries a user name or password';
+	if (!policy.allowPrivate && isPrivateHost(url.hostname)) {
+		return `${url.hostname} is a local or private address`;
+	}
+	return undefined;
+}
+
+/** The most images one task may bring (every model makes at most 10 per task). */
+export const MAX_IMAGES_PER_TASK = 10;
+
+/** A task's image URLs, capped at what was asked for (and 10): a provider cannot make us fetch more. */
+export function cappedImageUrls(urls: string[], asked = MAX_IMAGES_PER_TASK): string[] {
+	return urls.slice(0, Math.max(0, Math.min(asked, MAX_IMAGES_PER_TASK)));
+}
