@@ -26,7 +26,15 @@ export class GptImageTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: triggerCredentials(),
 		webhooks: [
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: WEBHOOK_PATH },
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				// A call that starts a run is answered 200 with no body. Without this, n8n answers
+				// with the name of its default response setting, the text "firstEntryJson".
+				responseData: 'noData',
+				path: WEBHOOK_PATH,
+			},
 		],
 		properties: describeCallback(),
 	};

@@ -249,7 +249,8 @@ describe('callbacks in n8n', () => {
 		});
 		expect(item.binary!.data.mimeType).toBe('image/png');
 		expect(storedBytes(item.binary!.data).subarray(0, 8)).toEqual(PNG);
-		expect(fakes.evoLink.counts).toMatchObject({ submissions: 1, downloads: 1, statusPolls: 0 });
+		// One status read: the trigger confirming the callback with EvoLink before it starts the run.
+		expect(fakes.evoLink.counts).toMatchObject({ submissions: 1, downloads: 1, statusPolls: 1 });
 	});
 });
 

@@ -304,7 +304,8 @@ describe('callbacks in queue mode', () => {
 		});
 		expect(item.binary?.data.mimeType).toBe('image/png');
 		expect(item.binary?.data.id).toMatch(/^database:/);
-		expect(evoLink.counts).toMatchObject({ submissions: 1, statusPolls: 0, downloads: 1 });
+		// One status read: the trigger confirming the callback with EvoLink before it starts the run.
+		expect(evoLink.counts).toMatchObject({ submissions: 1, statusPolls: 1, downloads: 1 });
 	});
 });
 
