@@ -20,7 +20,8 @@ import type { ImageFormat } from './lib/images';
 import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
 import { sniffMedia } from './lib/sniff';
 import type { MediaKind } from './lib/sniff';
-import type { FakeTask } from './types';
+import { apiframeReadingOf } from './readings';
+import type { ApiframeReading, FakeTask } from './types';
 
 export { signApiframeBody } from './apiframeWebhooks';
 
@@ -35,18 +36,34 @@ const MB = 1024 * 1024;
 interface GenerateBody {
 	model: string;
 	prompt: string;
-	[paramsKey: string]: unknown;
+	[field: string]: unknown;
 }
 
-function createJob(body: GenerateBody, idempotencyKey: string | null, ctx: Ctx): FakeTask {
+interface JobParams {
+	number_of_images?: number;
+	output_format?: ImageFormat;
+	quality?: string;
+	aspect_ratio?: string;
+}
+
+/**
+ * Creates a job from the effective body (what the reading kept of the request). Where the
+ * webhook, the aspect ratio and the default output format come from is the reading's call, and
+ * the job keeps that reading for its webhooks.
+ */
+function createJob(
+	body: GenerateBody,
+	idempotencyKey: string | null,
+	reading: ApiframeReading,
+	ctx: Ctx,
+): FakeTask {
 	const spec = MODEL_SPECS[body.model];
-	const params = (body[spec.paramsKey] ?? {}) as {
-		number_of_images?: number;
-		output_format?: ImageFormat;
-		quality?: string;
-	};
+	const params = (body[spec.paramsKey] ?? {}) as JobParams;
 	const count = params.number_of_images || 1;
-	const format = params.output_format || 'webp';
+	const format = params.output_format || reading.outputFormatDefault;
+	const aspectRatio = reading.aspectRatio === 'top' ? body.aspect_ratio : params.aspect_ratio;
+	const webhookUrl = body[reading.webhookField];
+	const events = reading.webhookField === 'webhookUrl' ? body.webhookEvents : undefined;
 	const id = crypto.randomUUID();
 	return ctx.createTask({
 		id,
@@ -58,7 +75,11 @@ function createJob(body: GenerateBody, idempotencyKey: string | null, ctx: Ctx):
 		extra: {
 			creditCost: CREDITS_PER_IMAGE[params.quality || 'auto'] * count,
 			outputFormat: format,
+			aspectRatio: typeof aspectRatio === 'string' ? aspectRatio : '1:1',
 			idempotencyKey,
+			webhookUrl: typeof webhookUrl === 'string' ? webhookUrl : null,
+			webhookEvents: Array.isArray(events) ? events.map(String) : null,
+			apiframeReading: reading,
 		},
 	});
 }
@@ -66,7 +87,8 @@ function createJob(body: GenerateBody, idempotencyKey: string | null, ctx: Ctx):
 /**
  * POST /v2/images/generate. With an Idempotency-Key, an identical body (compared as canonical
  * JSON) replays the original job unbilled; a different body is a 409 (docs/providers.md,
- * "Idempotency").
+ * "Idempotency"). Bodies are compared as sent, before the reading drops anything; a 400
+ * creates no job and stores nothing for the key.
  */
 function generate(models: readonly string[]): Handler {
 	return (call, ctx) => {
@@ -91,9 +113,10 @@ function generate(models: readonly string[]): Handler {
 				status: STATUS_BY_PHASE[ctx.phase(replayed, call).phase],
 			});
 		}
-		const details = validateGenerate(call.body, models);
+		const reading = apiframeReadingOf(ctx.options);
+		const { details, effective } = validateGenerate(call.body, models, reading);
 		if (Object.keys(details).length) return validationFailed(details);
-		const task = createJob(call.body as GenerateBody, key === undefined ? null : key, ctx);
+		const task = createJob(effective as GenerateBody, key === undefined ? null : key, reading, ctx);
 		if (key !== undefined) ctx.store.idempotency.set(key, { fingerprint, jobId: task.id });
 		return jsonReply(202, { jobId: task.id, status: 'QUEUED' });
 	};

@@ -39,13 +39,18 @@ export interface JobView {
 	webhookStatus: FakeTask['webhookStatus'];
 	createdAt: string;
 	completedAt: string | null;
+	/** Only with `apiframeJobShowsInput` (optional in the schema). */
+	input?: Record<string, unknown>;
 }
 
-/** The job object. */
+/**
+ * The job object. `input` (optional in the schema) is shown only with `apiframeJobShowsInput`:
+ * the effective body the job was created from; it never holds the API key or any header.
+ */
 export function jobView(task: FakeTask, state: TaskState, ctx: Ctx): JobView {
 	const finished = state.phase === 'completed' || state.phase === 'failed';
 	const doneAt = task.doneAt === null ? Infinity : task.doneAt;
-	return {
+	const view: JobView = {
 		id: task.id,
 		status: STATUS_BY_PHASE[state.phase],
 		model: task.model,
@@ -57,6 +62,9 @@ export function jobView(task: FakeTask, state: TaskState, ctx: Ctx): JobView {
 		createdAt: new Date(task.createdAt).toISOString(),
 		completedAt: finished ? new Date(Math.min(doneAt, ctx.now())).toISOString() : null,
 	};
+	if (ctx.options.apiframeJobShowsInput === true)
+		view.input = JSON.parse(JSON.stringify(task.body)) as Record<string, unknown>;
+	return view;
 }
 
 function readListQuery(query: Record<string, string>): {

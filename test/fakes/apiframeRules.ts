@@ -6,6 +6,8 @@
 import { isPlainObject, jsonReply } from './lib/http';
 import type { Reply } from './lib/http';
 import { isUri } from './lib/urls';
+import { SCHEMA_READING } from './readings';
+import type { ApiframeReading } from './types';
 
 export const WEBHOOK_EVENTS = ['progress', 'completed', 'failed'];
 
@@ -29,15 +31,31 @@ function integerBetween(min: number, max: number): Check {
 	};
 }
 
+/** The type name Zod reports in "Expected X, received Y". */
+function receivedType(value: unknown): string {
+	if (value === null) return 'null';
+	return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** Schema: an array of URIs, or null. */
 function uriListOrNull(value: unknown): string | null {
 	if (value === null) return null;
-	if (!Array.isArray(value)) return `Expected array, received ${typeof value}`;
+	if (!Array.isArray(value)) return `Expected array, received ${receivedType(value)}`;
 	const bad = value.findIndex((item) => !isUri(item));
 	return bad >= 0 ? `Invalid url at index ${bad}` : null;
 }
 
+/** Model page: "string (URL)", one reference image. */
+function uriString(value: unknown): string | null {
+	if (typeof value !== 'string') return `Expected string, received ${receivedType(value)}`;
+	return isUri(value) ? null : 'Invalid url';
+}
+
+const ASPECT_RATIO = oneOf(['1:1', '3:2', '2:3']);
+
+/** The params both GPT models share; `aspect_ratio` and `input_images` depend on the reading. */
 const COMMON_PARAMS: Record<string, Check> = {
-	aspect_ratio: oneOf(['1:1', '3:2', '2:3']),
+	aspect_ratio: ASPECT_RATIO,
 	quality: oneOf(['low', 'medium', 'high', 'auto']),
 	number_of_images: integerBetween(1, 10),
 	input_images: uriListOrNull,
@@ -87,32 +105,76 @@ function checkWebhookEvents(value: unknown): string | null {
 
 type Report = (path: string, message: string) => void;
 
-/** Checks `object` against `checks`, rejecting unknown keys (additionalProperties: false). */
-function checkStrictObject(
+/**
+ * Checks `object` against `checks` and returns the part of it the reading keeps. A key without
+ * a check is reported as 'Unrecognized key' (additionalProperties: false) under
+ * `unknownKeys: 'reject'`, and left out of the returned copy under 'ignore'.
+ */
+function checkObject(
 	object: Record<string, unknown>,
 	checks: Record<string, Check>,
 	pathPrefix: string,
+	unknownKeys: ApiframeReading['unknownKeys'],
 	report: Report,
-): void {
-	for (const key of Object.keys(object)) {
-		if (!(key in checks)) report(pathPrefix + key, 'Unrecognized key');
+): Record<string, unknown> {
+	const kept: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(object)) {
+		if (key in checks) kept[key] = value;
+		else if (unknownKeys === 'reject') report(pathPrefix + key, 'Unrecognized key');
 	}
 	for (const [key, check] of Object.entries(checks)) {
-		if (object[key] === undefined) continue;
-		const problem = check(object[key]);
+		if (kept[key] === undefined) continue;
+		const problem = check(kept[key]);
 		if (problem) report(pathPrefix + key, problem);
 	}
+	return kept;
+}
+
+/** The params object a reading knows for a model. */
+function paramChecks(spec: ModelSpec, reading: ApiframeReading): Record<string, Check> {
+	const checks: Record<string, Check> = { ...spec.params };
+	if (reading.aspectRatio === 'top') delete checks.aspect_ratio;
+	if (reading.inputImages === 'string') checks.input_images = uriString;
+	return checks;
+}
+
+/** The top-level fields a reading knows besides the params object. */
+function topLevelChecks(reading: ApiframeReading): Record<string, Check> {
+	const checks: Record<string, Check> = { model: () => null, prompt: () => null };
+	const uri: Check = (value) => (isUri(value) ? null : 'Invalid url');
+	if (reading.webhookField === 'webhookUrl') {
+		checks.webhookUrl = uri;
+		checks.webhookEvents = checkWebhookEvents;
+	} else {
+		checks.webhook_url = uri; // the model page names no events field
+	}
+	if (reading.aspectRatio === 'top') checks.aspect_ratio = ASPECT_RATIO;
+	return checks;
 }
 
 export type ValidationDetails = Record<string, string[]>;
 
-/** `{ "<json.path>": [messages] }`, empty when the body is valid for one of `models`. */
-export function validateGenerate(body: unknown, models: readonly string[]): ValidationDetails {
+export interface GenerateCheck {
+	/** `{ "<json.path>": [messages] }`, empty when the body is valid for one of `models`. */
+	details: ValidationDetails;
+	/**
+	 * The body the job is created from: the request without the keys the reading dropped
+	 * (`unknownKeys: 'ignore'`). Only meaningful when `details` is empty.
+	 */
+	effective: Record<string, unknown>;
+}
+
+/** Validates a generate request under `reading`. */
+export function validateGenerate(
+	body: unknown,
+	models: readonly string[],
+	reading: ApiframeReading = SCHEMA_READING,
+): GenerateCheck {
 	const details: ValidationDetails = {};
 	const report: Report = (path, message) => (details[path] = details[path] || []).push(message);
 	if (!isPlainObject(body)) {
 		report('body', 'Expected object');
-		return details;
+		return { details, effective: {} };
 	}
 	const spec =
 		typeof body.model === 'string' && models.includes(body.model)
@@ -125,22 +187,26 @@ export function validateGenerate(body: unknown, models: readonly string[]): Vali
 				? 'Required'
 				: `Invalid discriminator value. Expected ${quote(models)}`,
 		);
-		return details;
+		return { details, effective: {} };
 	}
-	const paramsCheck: Check = (value) => (isPlainObject(value) ? null : 'Expected object');
 	const problem = checkPrompt(body.prompt);
 	if (problem) report('prompt', problem);
 	const topLevel: Record<string, Check> = {
-		model: () => null,
-		prompt: () => null,
-		webhookUrl: (v) => (isUri(v) ? null : 'Invalid url'),
-		webhookEvents: checkWebhookEvents,
-		[spec.paramsKey]: paramsCheck,
+		...topLevelChecks(reading),
+		[spec.paramsKey]: (value) => (isPlainObject(value) ? null : 'Expected object'),
 	};
-	checkStrictObject(body, topLevel, '', report);
-	const params = body[spec.paramsKey];
-	if (isPlainObject(params)) checkStrictObject(params, spec.params, `${spec.paramsKey}.`, report);
-	return details;
+	const effective = checkObject(body, topLevel, '', reading.unknownKeys, report);
+	const params = effective[spec.paramsKey];
+	if (isPlainObject(params)) {
+		effective[spec.paramsKey] = checkObject(
+			params,
+			paramChecks(spec, reading),
+			`${spec.paramsKey}.`,
+			reading.unknownKeys,
+			report,
+		);
+	}
+	return { details, effective };
 }
 
 // ---------------------------------------------------------------- envelopes

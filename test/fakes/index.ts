@@ -15,7 +15,14 @@ import type { FakeProvider, FakeProviderOptions, ProviderKey, WireFormat } from 
 export { signApiframeBody } from './apiframe';
 export { FAULT_MODES, FAULT_ROUTES } from './lib/faults';
 export { pngBytes } from './lib/png';
+export {
+	PAGE_READING,
+	SCHEMA_READING,
+	UNIFIED_KO_READING,
+	UNIFIED_SCHEMA_READING,
+} from './readings';
 export type {
+	ApiframeReading,
 	CallbackAttempt,
 	FakeCounts,
 	FakeProvider,
@@ -30,6 +37,7 @@ export type {
 	ProviderKey,
 	RecordedRequest,
 	RequestRoute,
+	UnifiedReading,
 	WireFormat,
 } from './types';
 

@@ -27,6 +27,66 @@ export type FaultMode =
 	| 'drip'
 	| 'huge';
 
+/**
+ * Which reading of Apiframe's documents the fake follows, where the OpenAPI schema (with the
+ * webhook docs and the SDK) and the GPT Image model page disagree (README, "Readings").
+ * `SCHEMA_READING` is the default, `PAGE_READING` follows the model page.
+ */
+export interface ApiframeReading {
+	/**
+	 * Webhook field name: 'webhookUrl' (+ 'webhookEvents'; OpenAPI schema, webhook docs, SDK) or
+	 * 'webhook_url' (the model page's FAQ: "common prompt, webhook_url fields"; no events field).
+	 */
+	webhookField: 'webhookUrl' | 'webhook_url';
+	/**
+	 * `gptImageParams` / `gptImage2Params` `input_images`: 'array' (schema: array of URIs or null)
+	 * or 'string' (model page: "string (URL)", and every example passes one string).
+	 */
+	inputImages: 'array' | 'string';
+	/** `output_format` when the request omits it: 'webp' (schema) or 'png' (model page). */
+	outputFormatDefault: 'webp' | 'png';
+	/**
+	 * Where `aspect_ratio` is read: 'params' (schema: inside the params object) or 'top' (the model
+	 * page lists the aspect ratio as a feature, not among its 6 model params: a top-level field).
+	 */
+	aspectRatio: 'params' | 'top';
+	/**
+	 * A key the reading does not know: 'reject' (schema `additionalProperties: false`: 400
+	 * "Validation failed" with `{<path>: ['Unrecognized key']}`) or 'ignore' (accepted and dropped
+	 * before the job is created: a paid job whose webhook, if misspelt, never comes).
+	 */
+	unknownKeys: 'reject' | 'ignore';
+	/**
+	 * Webhook signature key: 'digest' (SDK: HMAC keyed by the raw 32-byte SHA-256 digest of the
+	 * API key) or 'hex' (the docs' "SHA256(apiKey)" read as the 64-character hex string).
+	 */
+	signatureKey: 'digest' | 'hex';
+	/**
+	 * `job.webhookStatus` words after a delivery: 'schema' (`delivered` / `failed`) or 'docs' (the
+	 * docs' example value `sent` once a delivery succeeded, `failed` otherwise).
+	 */
+	webhookStatusWords: 'schema' | 'docs';
+}
+
+/**
+ * Which reading of the unified task API's pages (StarMagic, EvoLink) the fake follows where they
+ * disagree (README, "Readings"). `UNIFIED_SCHEMA_READING` is the default.
+ */
+export interface UnifiedReading {
+	/**
+	 * The 2000 prompt limit (gpt-image-1.5, gpt-image-1): 'characters' (schema `maxLength: 2000`,
+	 * counted in code points) or 'tokens' (the pages' text "2000 tokens", estimated as
+	 * `ceil(utf8Bytes / 4)`). gpt-image-2's 32000 code points are not affected.
+	 */
+	promptLimit: 'characters' | 'tokens';
+	/**
+	 * Max size of each `image_urls` image in MB (1024 x 1024 bytes): 50 (English pages) or 10
+	 * (Korean pages). Checked at submit only for URLs of this fake's own file host or /samples,
+	 * whose sizes the fake knows; other URLs are not checked.
+	 */
+	inputImageMaxMb: 50 | 10;
+}
+
 export interface FakeProviderOptions {
 	/** Accepted key. Default 'sk-test-key' (unified task API) or 'afk_test_key' (Apiframe). */
 	apiKey?: string;
@@ -65,6 +125,23 @@ export interface FakeProviderOptions {
 	callbackRetryDelaysMs?: number[];
 	/** Per-attempt timeout (clock time), response included. Default 10000. */
 	callbackTimeoutMs?: number;
+	/**
+	 * Which reading of Apiframe's documents the fake follows (see README "Readings"). Default
+	 * SCHEMA_READING; missing fields keep their SCHEMA_READING value. Validation reads it per
+	 * request; a job keeps the reading it was created under (webhook field, output format,
+	 * signature form, webhookStatus words).
+	 */
+	apiframeReading?: Partial<ApiframeReading>;
+	/**
+	 * Apiframe: the job object carries `input`, the body the job was created from (after the
+	 * reading dropped unknown keys). Default false (the schema marks `input` optional).
+	 */
+	apiframeJobShowsInput?: boolean;
+	/**
+	 * Which reading of the unified task API's pages the fake follows (see README "Readings").
+	 * Default UNIFIED_SCHEMA_READING; missing fields keep its values. Read per request.
+	 */
+	unifiedReading?: Partial<UnifiedReading>;
 }
 
 export interface Fault {
@@ -147,7 +224,11 @@ export interface FakeCounts {
 export interface FakeTask {
 	id: string;
 	model: string;
-	/** The request body that created the task (see RecordedRequest.body). */
+	/**
+	 * The request body that created the task (see RecordedRequest.body). Apiframe: the body after
+	 * the reading dropped unknown keys (`apiframeReading.unknownKeys: 'ignore'`); the request as
+	 * sent is in `fake.requests`.
+	 */
 	body: any;
 	/** Fake clock times. */
 	createdAt: number;
@@ -166,8 +247,16 @@ export interface FakeTask {
 	creditCost?: number;
 	outputFormat?: string;
 	idempotencyKey?: string | null;
-	/** null = no webhook planned. */
-	webhookStatus?: 'pending' | 'delivered' | 'failed' | null;
+	/** Apiframe: the aspect ratio applied (read where the job's reading says; default '1:1'). */
+	aspectRatio?: string;
+	/** Apiframe: the webhook target read from the reading's field; null = none requested. */
+	webhookUrl?: string | null;
+	/** Apiframe: `webhookEvents` as requested; null = absent (the default events apply). */
+	webhookEvents?: string[] | null;
+	/** Apiframe: the reading the job was created under (complete, defaults filled in). */
+	apiframeReading?: ApiframeReading;
+	/** null = no webhook planned; 'sent' only under `webhookStatusWords: 'docs'`. */
+	webhookStatus?: 'pending' | 'delivered' | 'sent' | 'failed' | null;
 	webhookSeq?: number;
 }
 

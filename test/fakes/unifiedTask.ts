@@ -54,7 +54,7 @@ function taskView(task: FakeTask, state: TaskState): Record<string, unknown> {
 
 function createGeneration(models: readonly string[]): Handler {
 	return (call, ctx) => {
-		const rejection = validateGeneration(call, models);
+		const rejection = validateGeneration(call, models, ctx);
 		if (rejection) return rejection;
 		const body = call.body as { model: string; prompt: string; n?: number };
 		const count = body.n === undefined ? 1 : body.n;

@@ -5,9 +5,11 @@
  */
 import { isPlainObject, jsonReply } from './lib/http';
 import type { Reply } from './lib/http';
-import type { Call } from './lib/provider';
+import { SAMPLE_PATH, samplePng } from './lib/dispatch';
+import type { Call, Ctx } from './lib/provider';
 import { isHttpUrl, isPrivateHost, parseUrl } from './lib/urls';
-import type { RequestRoute } from './types';
+import { unifiedReadingOf } from './readings';
+import type { RequestRoute, UnifiedReading } from './types';
 
 const FIXED_SIZES = ['1:1', '2:3', '3:2', '1024x1024', '1024x1536', '1536x1024'];
 const RATIOS = [
@@ -33,6 +35,8 @@ const BACKGROUNDS = ['opaque', 'transparent'];
 
 interface ModelRules {
 	promptMax: number;
+	/** The pages' text calls the limit "tokens" (the schema: characters). See UnifiedReading. */
+	promptTextSaysTokens: boolean;
 	checkSize(value: unknown): string | null;
 	maxImages: number;
 	/** resolution, mask_url and background are accepted. */
@@ -43,6 +47,9 @@ interface CheckInfo {
 	rules: ModelRules;
 	model: string;
 	body: Record<string, unknown>;
+	reading: UnifiedReading;
+	/** Bytes behind an image URL when this fake hosts it, else null (unknown). */
+	knownSize(url: string): number | null;
 }
 
 type FieldCheck = (value: unknown, info: CheckInfo) => string | null;
@@ -73,15 +80,48 @@ function flexibleSize(value: unknown): string | null {
 
 /** Documented per-model limits (docs/providers.md, "Create task"). */
 export const MODEL_RULES: Record<string, ModelRules> = {
-	'gpt-image-1.5': { promptMax: 2000, checkSize: fixedSize, maxImages: 1, editsWithMask: false },
-	'gpt-image-1': { promptMax: 2000, checkSize: fixedSize, maxImages: 10, editsWithMask: false },
-	'gpt-image-2': { promptMax: 32000, checkSize: flexibleSize, maxImages: 10, editsWithMask: true },
+	'gpt-image-1.5': {
+		promptMax: 2000,
+		promptTextSaysTokens: true,
+		checkSize: fixedSize,
+		maxImages: 1,
+		editsWithMask: false,
+	},
+	'gpt-image-1': {
+		promptMax: 2000,
+		promptTextSaysTokens: true,
+		checkSize: fixedSize,
+		maxImages: 10,
+		editsWithMask: false,
+	},
+	'gpt-image-2': {
+		promptMax: 32000, // documented as code points, in both text and schema
+		promptTextSaysTokens: false,
+		checkSize: flexibleSize,
+		maxImages: 10,
+		editsWithMask: true,
+	},
 };
 
-function checkPrompt(value: unknown, { rules }: CheckInfo): string | null {
+/**
+ * Tokens of a prompt, estimated as ceil(UTF-8 bytes / 4). An approximation for tests only: no
+ * real tokenizer, but enough to tell a tokens reading (about 4 ASCII characters per token) from
+ * a characters reading.
+ */
+export function estimateTokens(text: string): number {
+	return Math.ceil(Buffer.byteLength(text, 'utf8') / 4);
+}
+
+function checkPrompt(value: unknown, { rules, reading }: CheckInfo): string | null {
 	if (typeof value !== 'string' || !value.trim())
 		return 'prompt is required and must be a non-empty string';
-	const length = [...value].length; // the docs count Unicode code points
+	if (rules.promptTextSaysTokens && reading.promptLimit === 'tokens') {
+		const tokens = estimateTokens(value);
+		return tokens > rules.promptMax
+			? `prompt is about ${tokens} tokens; the limit for this model is ${rules.promptMax} tokens`
+			: null;
+	}
+	const length = [...value].length; // the schema's maxLength counts Unicode code points
 	return length > rules.promptMax
 		? `prompt is ${length} characters; the limit for this model is ${rules.promptMax}`
 		: null;
@@ -95,11 +135,21 @@ function checkN(value: unknown, { rules, model }: CheckInfo): string | null {
 		: `n must be an integer between 1 and ${rules.maxImages}`;
 }
 
-function checkImageUrls(value: unknown): string | null {
+const MB = 1024 * 1024;
+
+/** Shape first; then the size of each image this fake hosts, per the reading's limit. */
+function checkImageUrls(value: unknown, { reading, knownSize }: CheckInfo): string | null {
 	if (!Array.isArray(value) || value.length < 1 || value.length > 16)
 		return 'image_urls must be an array of 1 to 16 URLs';
 	const bad = value.findIndex((url) => !isHttpUrl(url));
-	return bad >= 0 ? `image_urls[${bad}] must be an http(s) URL` : null;
+	if (bad >= 0) return `image_urls[${bad}] must be an http(s) URL`;
+	const limit = reading.inputImageMaxMb;
+	for (const [index, url] of (value as string[]).entries()) {
+		const size = knownSize(url);
+		if (size !== null && size > limit * MB)
+			return `image_urls[${index}] is ${(size / MB).toFixed(1)} MB; each image may be at most ${limit} MB`;
+	}
+	return null;
 }
 
 function onlyForMaskModels(check: FieldCheck): FieldCheck {
@@ -163,8 +213,23 @@ function invalidRequest(message: string): Reply {
 	return evoError(400, 'invalid_request', message, 'invalid_request_error');
 }
 
+/**
+ * The size of an image this fake serves: a files-API file (`/files/<id>/<name>` or
+ * `/api/v1/files/download/<id>`) or a shared sample (`/samples/<name>.png`). Null for any other
+ * URL, including unknown files: the fake does not fetch anything to find out.
+ */
+function hostedSize(url: string, ctx: Ctx): number | null {
+	const parsed = parseUrl(url);
+	if (!parsed || parsed.origin !== parseUrl(ctx.baseUrl)?.origin) return null;
+	const sample = SAMPLE_PATH.exec(parsed.pathname);
+	if (sample) return samplePng(sample[1]).length;
+	const file = /^\/(?:files|api\/v1\/files\/download)\/([^/]+)/.exec(parsed.pathname);
+	const stored = file ? ctx.store.files.get(file[1]) : undefined; // file ids need no decoding
+	return stored ? stored.data.length : null;
+}
+
 /** Returns null when the request is acceptable, else an error reply. */
-export function validateGeneration(call: Call, models: readonly string[]): Reply | null {
+export function validateGeneration(call: Call, models: readonly string[], ctx: Ctx): Reply | null {
 	const body = call.body;
 	if (call.jsonError || !isPlainObject(body))
 		return invalidRequest('request body must be a JSON object');
@@ -179,7 +244,13 @@ export function validateGeneration(call: Call, models: readonly string[]): Reply
 			'invalid_request_error',
 		);
 	}
-	const info: CheckInfo = { rules: MODEL_RULES[body.model], model: body.model, body };
+	const info: CheckInfo = {
+		rules: MODEL_RULES[body.model],
+		model: body.model,
+		body,
+		reading: unifiedReadingOf(ctx.options),
+		knownSize: (url) => hostedSize(url, ctx),
+	};
 	for (const [field, check] of Object.entries(FIELD_CHECKS)) {
 		if (body[field] === undefined && field !== 'prompt') continue;
 		const problem = check(body[field], info);

@@ -74,6 +74,14 @@ export function zeroCounts(): FakeCounts {
 	};
 }
 
+/** The path of a shared sample image; its one group is the sample's name. */
+export const SAMPLE_PATH = /^\/samples\/([\w-]+)\.png$/;
+
+/** The bytes of the sample image `name` (also how submit validation knows its size). */
+export function samplePng(name: string): Buffer {
+	return pngBytes(128, 128, name.length);
+}
+
 /**
  * Routes every fake serves besides the provider's own: /samples/<name>.png is a plain public
  * image for example workflows to download (an "HTTP Request" source image). Not counted.
@@ -81,10 +89,10 @@ export function zeroCounts(): FakeCounts {
 const SHARED_ROUTES: RouteDef[] = [
 	{
 		method: 'GET',
-		pattern: /^\/samples\/([\w-]+)\.png$/,
+		pattern: SAMPLE_PATH,
 		route: null,
 		auth: false,
-		handler: (call) => bufferReply(200, 'image/png', pngBytes(128, 128, call.params[0].length)),
+		handler: (call) => bufferReply(200, 'image/png', samplePng(call.params[0])),
 	},
 ];
 
