@@ -3,12 +3,14 @@ import { createHash, createHmac, timingSafeEqual } from 'crypto';
 
 import { adviceFrom } from '../shared/errors';
 import { parseBody, ResponseShapeError } from '../shared/schema';
+import { shapeOf } from '../shared/readings';
 import type {
 	ModelInfo,
 	ProviderAdapter,
 	ProviderError,
 	TaskSnapshot,
 	TaskStatus,
+	WireReading,
 } from '../shared/types';
 import {
 	acceptedSchema,
@@ -64,6 +66,39 @@ const ADVICE: Array<[RegExp, string]> = [
 	],
 ];
 
+/**
+ * Where Apiframe's documents disagree (README, "Provider facts"). The OpenAPI schema bundled in
+ * its official SDK is generated from the backend's validators, so its shape is sent first; the
+ * model page's shape is the fallback after a 400 that names the field.
+ */
+export const WEBHOOK_READING: WireReading = {
+	point: 'webhook field',
+	shapes: ['webhookUrl', 'webhook_url'],
+	named: /webhook_?url|webhookEvents/i,
+	evidence:
+		"Apiframe's OpenAPI schema and webhook guide name the field webhookUrl, its GPT Image model page webhook_url.",
+};
+
+export const INPUT_IMAGES_READING: WireReading = {
+	point: 'input_images',
+	shapes: ['array', 'string'],
+	named: /input_images/,
+	unfit: (request, shape) =>
+		shape === 'string' && request.imageUrls.length > 1
+			? "Only one image fits the page's reading: give one input image per item."
+			: undefined,
+	evidence:
+		"Apiframe's OpenAPI schema takes input_images as a list of URLs, its GPT Image model page as one URL.",
+};
+
+export const ASPECT_RATIO_READING: WireReading = {
+	point: 'aspect_ratio',
+	shapes: ['params', 'top'],
+	named: /aspect_ratio/,
+	evidence:
+		"Apiframe's OpenAPI schema has aspect_ratio among the model's params; its model page lists the ratios as a feature, not among the model's six params.",
+};
+
 export const APIFRAME_MODELS: ModelInfo[] = [
 	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 10 },
 	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 2000, maxImagesPerTask: 10 },
@@ -97,12 +132,29 @@ function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 		imageUrls: imagesOf(job.result, status),
 		error: job.error ? { message: job.error } : undefined,
 		cost: cost === undefined || cost === null ? undefined : { creditCost: cost },
+		callbackRecorded: webhookRecorded(job),
 	};
 }
 
 /**
- * X-Webhook-Signature is HMAC-SHA256 over the raw body, keyed by the raw SHA-256 digest of the
- * API key, as hex, with or without a "sha256=" prefix (docs/providers.md, "Apiframe webhooks").
+ * Whether the job shows a webhook: `webhookStatus` is null without one and a word (pending,
+ * delivered, failed, or the docs' "sent") with one; a stored `input` may also show the URL.
+ */
+function webhookRecorded(job: ReturnType<typeof jobSchema.parse>): boolean | undefined {
+	const input = job.input;
+	if (input && (typeof input.webhookUrl === 'string' || typeof input.webhook_url === 'string')) {
+		return true;
+	}
+	if (typeof job.webhookStatus === 'string') return true;
+	if (job.webhookStatus === null) return false;
+	return input ? false : undefined;
+}
+
+/**
+ * X-Webhook-Signature is HMAC-SHA256 over the raw body, as hex, with or without a "sha256="
+ * prefix. Its key is "SHA-256 of the API key": the SDK uses the raw 32-byte digest, the docs'
+ * wording also fits the 64-character hex text of it, so both are accepted (docs/providers.md,
+ * "Apiframe webhooks").
  */
 export function checkApiframeSignature(rawBody: Buffer, header: unknown, apiKey: string): boolean {
 	if (typeof header !== 'string' || header === '') return false;
@@ -111,9 +163,14 @@ export function checkApiframeSignature(rawBody: Buffer, header: unknown, apiKey:
 		.trim()
 		.toLowerCase();
 	if (!/^[0-9a-f]{64}$/.test(given)) return false;
-	const key = createHash('sha256').update(apiKey).digest();
-	const expected = createHmac('sha256', key).update(rawBody).digest();
-	return timingSafeEqual(Buffer.from(given, 'hex'), expected);
+	const signature = Buffer.from(given, 'hex');
+	const digest = createHash('sha256').update(apiKey).digest();
+	const keys = [digest, Buffer.from(digest.toString('hex'))];
+	// Both are computed and compared, so the time taken does not tell which form matched.
+	const matches = keys.map((key) =>
+		timingSafeEqual(signature, createHmac('sha256', key).update(rawBody).digest()),
+	);
+	return matches.some(Boolean);
 }
 
 /** Apiframe v2: nested per-model params, 202 {jobId}, GET /v2/jobs/{id}, X-API-Key. */
@@ -124,8 +181,14 @@ export const apiframeAdapter: ProviderAdapter = {
 	models: APIFRAME_MODELS,
 	// input_images limits for GPT models are not documented; these are the types /v2/uploads reads.
 	imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp', 'gif'],
+	// No limit is documented for input_images; its uploads endpoint takes images up to 25 MB.
+	inputImageLimit: {
+		maxBytes: 25 * 1048576,
+		source: 'Apiframe states no limit for input images; its file upload takes up to 25 MB',
+	},
 	taskId: { pattern: UUID, example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' },
 	idempotentSubmit: true,
+	readings: [WEBHOOK_READING, INPUT_IMAGES_READING, ASPECT_RATIO_READING],
 
 	baseUrls(credentials) {
 		const api = String(credentials.baseUrl ?? '')
@@ -136,21 +199,32 @@ export const apiframeAdapter: ProviderAdapter = {
 
 	validate: () => [],
 
-	buildSubmit(request, imagesInTask, idempotencyKey) {
+	buildSubmit(request, imagesInTask, idempotencyKey, shapes) {
 		const params: IDataObject = { number_of_images: imagesInTask };
 		for (const [name, field] of Object.entries(PARAM_FIELDS)) {
 			if (request.options[name] !== undefined) params[field] = request.options[name];
 		}
-		if (request.imageUrls.length > 0) params.input_images = request.imageUrls;
-		const body: IDataObject = {
-			model: request.model,
-			prompt: request.prompt,
-			[PARAMS_KEY[request.model]]: params,
-		};
+		if (request.imageUrls.length > 0) {
+			params.input_images =
+				shapeOf(INPUT_IMAGES_READING, shapes) === 'string' && request.imageUrls.length === 1
+					? request.imageUrls[0]
+					: request.imageUrls;
+		}
+		const body: IDataObject = { model: request.model, prompt: request.prompt };
+		if (params.aspect_ratio !== undefined && shapeOf(ASPECT_RATIO_READING, shapes) === 'top') {
+			body.aspect_ratio = params.aspect_ratio;
+			delete params.aspect_ratio;
+		}
+		body[PARAMS_KEY[request.model]] = params;
 		if (request.callbackUrl !== undefined) {
-			body.webhookUrl = request.callbackUrl;
-			const events = request.options.webhookEvents;
-			if (Array.isArray(events) && events.length > 0) body.webhookEvents = events;
+			if (shapeOf(WEBHOOK_READING, shapes) === 'webhook_url') {
+				// The model page documents webhook_url alone, with no events field.
+				body.webhook_url = request.callbackUrl;
+			} else {
+				body.webhookUrl = request.callbackUrl;
+				const events = request.options.webhookEvents;
+				if (Array.isArray(events) && events.length > 0) body.webhookEvents = events;
+			}
 		}
 		return {
 			method: 'POST',
@@ -195,6 +269,8 @@ export const apiframeAdapter: ProviderAdapter = {
 		// The event envelope names the job jobId; the job schema calls it id.
 		read: (body) => jobSnapshot(parseBody(jobSchema, { ...body, id: body.jobId }, 'webhook')),
 		signature: { header: 'x-webhook-signature', verify: checkApiframeSignature },
+		confirmable: true,
+		reading: WEBHOOK_READING.point,
 	},
 
 	upload: {

@@ -47,7 +47,8 @@ const modelFields: INodeProperties[] = [
 			{ name: 'WebP', value: 'webp' },
 		],
 		default: 'png',
-		description: "File type of the result (Apiframe's own default is WebP)",
+		description:
+			"File type of the result. Apiframe's schema gives WebP as its default and its model page PNG, so the node always sends the format chosen here.",
 		displayOptions: forModels(BOTH),
 	},
 	{

@@ -22,6 +22,10 @@ export const jobSchema = z.object({
 	result: z.unknown(),
 	error: z.string().nullable().optional(),
 	creditCost: z.number().nullable().optional(),
+	/** null without a webhook; the schema's words are pending/delivered/failed, the docs show "sent". */
+	webhookStatus: z.string().nullable().optional(),
+	/** The stored request, when the job shows it (optional in the schema). */
+	input: z.record(z.unknown()).nullable().optional(),
 });
 
 /** Only the IDs are read here: each job is then read on its own, so one odd job fails only its task. */

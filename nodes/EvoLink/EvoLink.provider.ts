@@ -17,8 +17,14 @@ export const evoLink: ProviderDefinition = {
 		credentialType: 'evoLinkApi',
 		models: MODELS,
 		maskModels: ['gpt-image-2'],
-		// Files API: jpeg/png/gif/webp; generation reads jpeg/png/webp, 50 MB each.
+		// Files API: jpeg/png/gif/webp; generation reads jpeg/png/webp.
 		upload: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp'], maxBytes: 50 * 1048576 },
+		// The English pages say 50 MB per input image, the Korean ones 10 MB: the stricter holds.
+		inputImageLimit: {
+			maxBytes: 10 * 1048576,
+			source:
+				"EvoLink's English pages allow 50 MB per image, its Korean pages 10 MB; the node keeps to 10 MB",
+		},
 	}),
 	fields: unifiedTaskFields(MODELS),
 };

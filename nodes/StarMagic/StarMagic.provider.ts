@@ -21,6 +21,12 @@ export const starMagic: ProviderDefinition = {
 		credentialType: 'starMagicApi',
 		models: MODELS,
 		maskModels: ['gpt-image-2'],
+		// The English page says 50 MB per input image, the Korean one 10 MB: the stricter holds.
+		inputImageLimit: {
+			maxBytes: 10 * 1048576,
+			source:
+				"StarMagic's English page allows 50 MB per image, its Korean page 10 MB; the node keeps to 10 MB",
+		},
 	}),
 	fields: unifiedTaskFields(MODELS),
 };

@@ -6,6 +6,7 @@ import { OPERATIONS } from './actions/index';
 import { currentClock } from './clock';
 import { Semaphore } from './concurrency';
 import { TaskPoller } from './poller';
+import { ShapeChoice } from './readings';
 import type { ProviderDefinition } from './provider';
 import { taskLedger } from './ledger';
 import type { LedgerEntry, TaskScope } from './ledger';
@@ -96,7 +97,8 @@ async function operationContext(
 	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
 	const poller = new TaskPoller(fn, client, adapter, clock);
 	const downloads = new Semaphore(DOWNLOAD_POOL);
-	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads };
+	const shapes = new ShapeChoice(adapter.readings);
+	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads, shapes };
 }
 
 /**

@@ -20,6 +20,11 @@ export interface TaskSnapshot {
 	error?: { code?: string; message: string };
 	/** Cost fields exactly as the provider names them (usage, creditCost). */
 	cost?: IDataObject;
+	/**
+	 * Whether the provider shows a callback planned for this task: true or false when its answer
+	 * says so, undefined when it does not tell (the unified task API never does).
+	 */
+	callbackRecorded?: boolean;
 }
 
 /** One field that failed validation: names the parameter and says how to fix it. */
@@ -123,7 +128,36 @@ export interface CallbackCapability {
 	/** The task state a callback body carries. */
 	read(body: IDataObject): TaskSnapshot;
 	signature?: CallbackSignature;
+	/**
+	 * The provider's task answer tells whether it recorded the callback URL (TaskSnapshot
+	 * callbackRecorded), so a submission with a callback is read once to confirm it.
+	 */
+	confirmable?: boolean;
+	/** The WireReading that names the callback field, switched when a callback was not recorded. */
+	reading?: string;
 }
+
+/**
+ * A point where the provider's documents disagree about the shape of a submission. The adapter
+ * builds shape 0 (the one with the strongest evidence) unless told otherwise; when the provider
+ * answers 400 and its message names the point, the node sends the other shape once (a 400
+ * creates no task) and keeps the shape that worked for the rest of the execution.
+ */
+export interface WireReading {
+	/** Short name, used as the key in Shapes and in messages ("webhook field"). */
+	point: string;
+	/** The two documented shapes, in the order they are tried. */
+	shapes: readonly [string, string];
+	/** Matches a rejection's text that is about this point (the field names of both shapes). */
+	named: RegExp;
+	/** Why a request cannot be sent in `shape` at all, when that is so. */
+	unfit?(request: ImageRequest, shape: string): string | undefined;
+	/** What the two documents say, for messages and the README. */
+	evidence: string;
+}
+
+/** The shape each reading is built in; a reading that is not listed is built in shape 0. */
+export type Shapes = Record<string, string>;
 
 export interface ProviderAdapter {
 	/** Shown in output items (`json.provider`) and in error messages. */
@@ -134,6 +168,13 @@ export interface ProviderAdapter {
 	models: ModelInfo[];
 	/** File extensions accepted in image URLs (lower case, no dot). */
 	imageUrlExtensions: string[];
+	/**
+	 * Largest input image the provider's pages allow, and where that comes from. Binary inputs
+	 * above it are refused before upload; the field hints say it for image URLs.
+	 */
+	inputImageLimit: { maxBytes: number; source: string };
+	/** Where the documents disagree on how the prompt limit counts, what the node does about it. */
+	promptLimitNote?: string;
 	taskId: { pattern: RegExp; example: string };
 	/** Submissions carry an idempotency key, so any failed submit may be retried. */
 	idempotentSubmit: boolean;
@@ -141,11 +182,18 @@ export interface ProviderAdapter {
 	mask?: MaskCapability;
 	callback?: CallbackCapability;
 	statusBatch?: StatusBatchCapability;
+	/** Where the provider's documents disagree on the submission's shape (see WireReading). */
+	readings?: WireReading[];
 	/** Where the calls go, read from the credential's fields. */
 	baseUrls(credentials: IDataObject): BaseUrls;
 	/** Provider-only checks on the request (sizes, qualities, extras). */
 	validate(request: ImageRequest): FieldProblem[];
-	buildSubmit(request: ImageRequest, imagesInTask: number, idempotencyKey: string): HttpCall;
+	buildSubmit(
+		request: ImageRequest,
+		imagesInTask: number,
+		idempotencyKey: string,
+		shapes?: Shapes,
+	): HttpCall;
 	parseSubmit(body: unknown): TaskSnapshot;
 	buildStatus(taskId: string): HttpCall;
 	parseStatus(body: unknown): TaskSnapshot;

@@ -3,13 +3,13 @@
  * really send when a task submitted by our nodes finishes (a loopback bridge passes each delivery
  * to webhook() and answers the fake with the trigger's HTTP response, so retries are real too).
  */
-import * as http from 'http';
 import type { INodeParameters } from 'n8n-workflow';
-import type { AddressInfo } from 'net';
 
 import { signApiframeBody } from '../fakes';
+import { startBridge, PUBLIC_ORIGIN } from './bridge';
+import type { TriggerBridge } from './bridge';
 import { createTrigger, readBinary } from './harness';
-import type { TriggerCall, TriggerHandle } from './harness';
+import type { TriggerHandle } from './harness';
 import {
 	credentialsFor,
 	NODES,
@@ -22,13 +22,10 @@ import {
 import type { Fakes, NodeName } from './setup';
 
 let fakes: Fakes;
-let bridge: http.Server;
-let bridgeUrl = '';
+let bridge: TriggerBridge;
 let trigger: TriggerHandle;
-const calls: TriggerCall[] = [];
 
-/** Public URL the nodes are given (passes the providers' https/public-host rules); the fakes deliver it to the bridge. */
-const ORIGIN = 'https://n8n.example.com/webhook/';
+const ORIGIN = PUBLIC_ORIGIN;
 const PUBLIC = `${ORIGIN}gpt-image`;
 
 async function useTrigger(parameters: INodeParameters, withApiframeCredential = true) {
@@ -42,44 +39,18 @@ async function useTrigger(parameters: INodeParameters, withApiframeCredential = 
 		credentials: credentialsFor(fakes),
 	});
 	await trigger.lifecycle('create');
-	calls.length = 0;
+	bridge.use(trigger);
+	return trigger;
 }
 
 beforeAll(async () => {
 	fakes = await startFakes();
-	bridge = http.createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (c: Buffer) => chunks.push(c));
-		req.on('end', async () => {
-			const rawBody = Buffer.concat(chunks);
-			const url = new URL(req.url ?? '/', 'http://bridge.invalid');
-			try {
-				const call = await trigger.call({
-					path: url.pathname.slice(1),
-					rawBody,
-					headers: req.headers as Record<string, string>,
-					query: Object.fromEntries(url.searchParams),
-				});
-				calls.push(call);
-				const status = call.response.ended ? call.response.statusCode : 200;
-				res
-					.writeHead(status, { 'content-type': 'application/json' })
-					.end(JSON.stringify(call.response.body ?? { message: 'Workflow was started' }));
-			} catch (error) {
-				res.writeHead(500).end(String(error));
-			}
-		});
-	});
-	await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
-	bridgeUrl = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
-	for (const fake of Object.values(fakes)) {
-		fake.options.callbackRewrite = (u: string) => u.replace(ORIGIN, `${bridgeUrl}/`);
-		fake.options.callbackRetryDelaysMs = [1000, 2000, 4000];
-	}
+	bridge = await startBridge();
+	for (const fake of Object.values(fakes)) bridge.route(fake);
 });
 afterAll(async () => {
 	await stopFakes(fakes);
-	await new Promise((resolve) => bridge.close(resolve));
+	await bridge.close();
 });
 beforeEach(() => Object.values(fakes).forEach((f) => f.reset()));
 
@@ -98,7 +69,7 @@ async function submitWithCallback(node: NodeName, prompt: string, url = PUBLIC) 
 	return task.json.taskId as string;
 }
 
-const started = () => calls.filter((c) => c.items !== undefined);
+const started = () => bridge.started();
 
 describe.each(NODES)('%s callback', (node) => {
 	it('starts one run with the task and its images, downloaded as binary', async () => {

@@ -6,6 +6,7 @@ import type { ProviderFields } from '../descriptions/common';
 import type { TaskScope } from '../ledger';
 import type { TaskPoller } from '../poller';
 import type { ProviderDefinition } from '../provider';
+import type { ShapeChoice } from '../readings';
 import type { ItemSettings } from '../settings';
 import type { TaskClient } from '../taskClient';
 import type { ProviderAdapter } from '../types';
@@ -22,6 +23,8 @@ export interface OperationContext {
 	scope: TaskScope;
 	/** Result downloads of the whole execution share a few connections, not one per image. */
 	downloads: Semaphore;
+	/** The documented shape of each disputed request field that this execution sends. */
+	shapes: ShapeChoice;
 }
 
 /** Validated input of one item, ready to run. */

@@ -56,6 +56,8 @@ export interface UnifiedTaskConfig {
 	maskModels: string[];
 	/** Input types and size of the provider's file host; leave out when it has none. */
 	upload?: { mimeTypes: string[]; maxBytes: number };
+	/** Largest input image per the provider's pages (see ProviderAdapter.inputImageLimit). */
+	inputImageLimit: { maxBytes: number; source: string };
 }
 
 /** WxH for gpt-image-2: multiples of 16, edges 16-3840, 655,360-8,294,400 pixels, ratio at most 3:1. */
@@ -132,6 +134,11 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 		wireFormat: 'unified-task',
 		models: config.models,
 		imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp'],
+		inputImageLimit: config.inputImageLimit,
+		// The pages' text says "2000 tokens", their schema `maxLength: 2000`: characters, the
+		// stricter count for any ordinary text, are what the node checks.
+		promptLimitNote:
+			'the pages say 2000 tokens, their schema 2,000 characters; characters are counted',
 		taskId: { pattern: UNIFIED_TASK_ID, example: 'task-unified-1757156493-imcg5zqt' },
 		idempotentSubmit: false,
 		mask: config.maskModels.length > 0 ? { models: config.maskModels } : undefined,

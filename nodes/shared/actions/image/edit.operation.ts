@@ -15,6 +15,7 @@ function binaryProblem(
 	field: string,
 	mimeTypes: string[],
 	maxBytes: number,
+	why: string,
 ): FieldProblem | undefined {
 	if (!mimeTypes.includes(binary.mimeType)) {
 		return {
@@ -27,7 +28,7 @@ function binaryProblem(
 		return {
 			field,
 			message: `"${binary.property}" is ${Math.ceil(binary.size / 1048576)} MB`,
-			fix: `Use an image of at most ${Math.floor(maxBytes / 1048576)} MB`,
+			fix: `Use an image of at most ${Math.floor(maxBytes / 1048576)} MB (${why})`,
 		};
 	}
 	return undefined;
@@ -69,6 +70,12 @@ async function readBinaries(
 			itemIndex,
 		);
 	}
+	// The provider's own per-image limit can be below what its file host takes.
+	const inputLimit = Math.min(upload.maxBytes, adapter.inputImageLimit.maxBytes);
+	const limitWhy =
+		inputLimit === adapter.inputImageLimit.maxBytes
+			? adapter.inputImageLimit.source
+			: `the limit of ${adapter.displayName}'s file upload`;
 	const binaries: InputBinary[] = [];
 	for (const name of names) {
 		const reserved = checkFieldName(name, field);
@@ -86,7 +93,7 @@ async function readBinaries(
 			);
 		}
 		const problem =
-			binaryProblem(binary, field, upload.mimeTypes, upload.maxBytes) ??
+			binaryProblem(binary, field, upload.mimeTypes, inputLimit, limitWhy) ??
 			(await contentProblem(binary, field));
 		if (problem) throw fieldError(fn.getNode(), problem, itemIndex);
 		binaries.push(binary);

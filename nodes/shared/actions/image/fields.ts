@@ -20,7 +20,7 @@ export function promptAndModel({ adapter, fields }: ProviderDefinition): INodePr
 			required: true,
 			placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
 			description: 'What the image should show, or for Edit what to change',
-			hint: promptLengthHint(adapter.models),
+			hint: `${promptLengthHint(adapter.models)}${adapter.promptLimitNote ? ` (${adapter.promptLimitNote})` : ''}`,
 		},
 		{
 			displayName: 'Model',
@@ -45,7 +45,7 @@ export function inputImages({ adapter }: ProviderDefinition): INodeProperties[] 
 			placeholder: 'e.g. https://example.com/photo.png',
 			description:
 				'Public links to the images to edit, separated by commas or new lines, or an expression that returns a list',
-			hint: `Together with Input Binary Fields: 1-${MAX_INPUT_IMAGES} images`,
+			hint: `Together with Input Binary Fields: 1-${MAX_INPUT_IMAGES} images, each at most ${Math.floor(adapter.inputImageLimit.maxBytes / 1048576)} MB (${adapter.inputImageLimit.source})`,
 		},
 		{
 			displayName: 'Input Binary Fields',

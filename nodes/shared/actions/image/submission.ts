@@ -7,7 +7,8 @@ import type { LedgerEntry } from '../../ledger';
 import { isUncertainSubmit, uncertainSubmitText } from '../../taskClient';
 import type { CallLimits } from '../../taskClient';
 import { recordTakeOver, recordTask } from '../../taskRecord';
-import type { ImageRequest, TaskSnapshot } from '../../types';
+import { bothRefused, isDefaultShape } from '../../readings';
+import type { ImageRequest, Shapes, TaskSnapshot } from '../../types';
 import type { OperationContext } from '../context';
 import type { EditInputs } from './submit';
 
@@ -80,7 +81,13 @@ export interface Submission {
  * On Fail), else a new submission. Binary inputs are uploaded only when something is submitted.
  * If a submission fails, the error lists the tasks this item does have.
  */
-export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
+export interface Submitted {
+	snapshots: TaskSnapshot[];
+	/** The shapes each new task was accepted in (undefined for tasks taken over from a retry). */
+	shapes: Array<Shapes | undefined>;
+}
+
+export async function submitAll(job: Submission): Promise<Submitted> {
 	const { ctx, itemIndex, request, inputs, plan, limits } = job;
 	const { adapter, clock, scope } = ctx;
 	const hash = requestHash(request, inputs);
@@ -91,6 +98,7 @@ export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
 	results.forEach((snapshot) => {
 		if (snapshot) recordTakeOver(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
 	});
+	const shapesUsed: Array<Shapes | undefined> = plan.map(() => undefined);
 	const missing = plan.map((_, i) => i).filter((i) => results[i] === undefined);
 	if (missing.length > 0) {
 		const ready = await withUploads(ctx, request, inputs, limits);
@@ -100,13 +108,19 @@ export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
 				// same key, which Apiframe replays: a retry in another process is not billed either.
 				const previous = known[taskIndex];
 				const attempt = previous?.taskId ? previous.attempt + 1 : 0;
-				const idempotencyKey = `n8n-gpt-image-${sha256(`${keys[taskIndex]}:${attempt}`).slice(0, 48)}`;
-				const call = adapter.buildSubmit(ready, plan[taskIndex], idempotencyKey);
 				const entry = { scope, itemIndex, taskIndex, attempt, at: clock.now() };
-				const outcome = await ctx.client.submit(call, limits).then(
-					(snapshot) => ({ snapshot }),
-					(error: Error) => ({ error }),
-				);
+				const send = async (shapes: Shapes) => {
+					// The key also names a non-default shape: that body differs, and a 400 made nothing.
+					const shapeNote = isDefaultShape(adapter, shapes) ? '' : `:${canonical(shapes)}`;
+					const idempotencyKey = `n8n-gpt-image-${sha256(`${keys[taskIndex]}:${attempt}${shapeNote}`).slice(0, 48)}`;
+					const call = adapter.buildSubmit(ready, plan[taskIndex], idempotencyKey, shapes);
+					return await ctx.client.submit(call, limits).then(
+						(snapshot) => ({ snapshot, shapes }),
+						(error: Error) => ({ error }),
+					);
+				};
+				let outcome = await send(ctx.shapes.current());
+				outcome = await otherReading(ctx, ready, outcome, send);
 				if ('error' in outcome) {
 					// Sent, but the answer was lost: a retry must not send it again.
 					if (isUncertainSubmit(outcome.error)) {
@@ -116,6 +130,8 @@ export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
 					throw outcome.error;
 				}
 				const { snapshot } = outcome;
+				ctx.shapes.keep(outcome.shapes);
+				shapesUsed[taskIndex] = outcome.shapes;
 				const paid = { ...entry, taskId: snapshot.taskId, snapshot };
 				taskLedger.record(keys[taskIndex], paid, clock.now());
 				recordTask(ctx.fn, adapter.displayName, itemIndex, snapshot.taskId);
@@ -125,7 +141,33 @@ export async function submitAll(job: Submission): Promise<TaskSnapshot[]> {
 		const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 		if (failure) throw withCreatedTasks(failure.reason as Error, results);
 	}
-	return results as TaskSnapshot[];
+	return { snapshots: results as TaskSnapshot[], shapes: shapesUsed };
+}
+
+type Sent = { snapshot: TaskSnapshot; shapes: Shapes } | { error: Error };
+
+/**
+ * A submission refused with a 400 that names a field the provider's documents disagree about is
+ * sent once more in the other documented shape (a 400 created nothing, so nothing is paid twice).
+ */
+async function otherReading(
+	ctx: OperationContext,
+	request: ImageRequest,
+	first: Sent,
+	send: (shapes: Shapes) => Promise<Sent>,
+): Promise<Sent> {
+	if (!('error' in first)) return first;
+	const tried = ctx.shapes.current();
+	const fallback = ctx.shapes.fallback(first.error, tried, request);
+	if (!fallback) return first;
+	if ('unfit' in fallback) {
+		const error = first.error as NodeApiError;
+		error.description = `${error.description ?? ''} ${fallback.unfit}`.trim();
+		return first;
+	}
+	const second = await send(fallback.shapes);
+	if ('error' in second) return { error: bothRefused(second.error, fallback.switched) as Error };
+	return second;
 }
 
 /** The request with binary inputs uploaded and their hosted URLs added. */

@@ -6,6 +6,7 @@ import { callLimits, readSettings } from '../../settings';
 import type { FieldProblem, ImageRequest } from '../../types';
 import { checkRequest, settingsProblem, textValue, wholeNumber } from '../../validation';
 import type { OperationContext, PreparedItem } from '../context';
+import { confirmCallbacks } from './callbackCheck';
 import { finishTasks, taskItems } from './results';
 import { submitAll } from './submission';
 
@@ -126,8 +127,12 @@ export async function prepareSubmit(
 			const limits = callLimits(settings, itemIndex, ctx.clock.now());
 			const submitted = await submitAll({ ctx, itemIndex, request, inputs, plan, limits });
 			const meta = { model: request.model, prompt: request.prompt };
-			if (!wait) return taskItems(ctx, submitted, meta, itemIndex);
-			return await finishTasks(ctx, submitted, meta, settings, limits, plan);
+			if (wait) return await finishTasks(ctx, submitted.snapshots, meta, settings, limits, plan);
+			const items = taskItems(ctx, submitted.snapshots, meta, itemIndex);
+			if (request.callbackUrl !== undefined) {
+				await confirmCallbacks(ctx, submitted, items, limits);
+			}
+			return items;
 		},
 	};
 }
