@@ -20,6 +20,7 @@ import type { ImageFormat } from './lib/images';
 import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
 import { sniffMedia } from './lib/sniff';
 import type { MediaKind } from './lib/sniff';
+import { accountLeft } from './lib/wallet';
 import { apiframeReadingOf } from './readings';
 import type { ApiframeReading, FakeTask } from './types';
 
@@ -27,6 +28,8 @@ export { signApiframeBody } from './apiframeWebhooks';
 
 /** docs/providers.md, "Account and credits": the newer pages' gpt-image-1.5 prices (README, Assumptions). */
 const CREDITS_PER_IMAGE: Record<string, number> = { low: 4, medium: 9, high: 24, auto: 24 };
+/** The documented /v2/me example's team credits (docs/providers.md, "Account and credits"). */
+const DEFAULT_BALANCE = 1000;
 const UPLOAD_LIMITS_MB: Record<MediaKind, number> = { image: 25, audio: 25, video: 50 };
 const UPLOAD_LIFETIME_MS = 3600 * 1000;
 const MB = 1024 * 1024;
@@ -44,6 +47,12 @@ interface JobParams {
 	output_format?: ImageFormat;
 	quality?: string;
 	aspect_ratio?: string;
+}
+
+/** What a job of this body costs: the published price per image times the number of images. */
+function jobCredits(body: GenerateBody): number {
+	const params = (body[MODEL_SPECS[body.model].paramsKey] ?? {}) as JobParams;
+	return CREDITS_PER_IMAGE[params.quality || 'auto'] * (params.number_of_images || 1);
 }
 
 /**
@@ -116,6 +125,14 @@ function generate(models: readonly string[]): Handler {
 		const reading = apiframeReadingOf(ctx.options);
 		const { details, effective } = validateGenerate(call.body, models, reading);
 		if (Object.keys(details).length) return validationFailed(details);
+		const needed = jobCredits(effective as GenerateBody);
+		const left = accountLeft(ctx, DEFAULT_BALANCE);
+		if (left < needed) {
+			return apiError(402, 'Insufficient credits', {
+				creditsRequired: needed,
+				creditsAvailable: Math.max(0, Math.floor(left)),
+			});
+		}
 		const task = createJob(effective as GenerateBody, key === undefined ? null : key, reading, ctx);
 		if (key !== undefined) ctx.store.idempotency.set(key, { fingerprint, jobId: task.id });
 		return jsonReply(202, { jobId: task.id, status: 'QUEUED' });
@@ -131,7 +148,7 @@ function getJob(call: Call, ctx: Ctx): Reply {
 }
 
 /** docs/providers.md, "Account and credits". */
-function me(): Reply {
+function me(_call: Call, ctx: Ctx): Reply {
 	return jsonReply(200, {
 		user: {
 			id: '0b0c8a5e-1a2b-4c3d-8e9f-000000000001',
@@ -141,7 +158,7 @@ function me(): Reply {
 		team: {
 			id: '0b0c8a5e-1a2b-4c3d-8e9f-000000000002',
 			name: 'Fake Team',
-			credits: 1000,
+			credits: Math.floor(accountLeft(ctx, DEFAULT_BALANCE)),
 			plan: 'pro',
 			customerId: null,
 		},

@@ -121,6 +121,17 @@ export interface FakeProviderOptions {
 	callbackRewrite?: (url: string) => string;
 	/** Apiframe: sign webhooks with this key instead of `apiKey` (to test bad signatures). */
 	callbackSignatureKey?: string;
+	/**
+	 * Credits on the account. Each task's cost is taken when it is created and given back if it
+	 * fails; a submission that costs more than what is left gets the provider's 402. Default
+	 * 1095.3996 (unified task API, the documented example) or 1000 (Apiframe). Live.
+	 */
+	balance?: number;
+	/**
+	 * Unified task API: credit limit of the API key itself (`data.token`), null = unlimited.
+	 * Default 99416.4429 (the documented example). Live.
+	 */
+	keyCredits?: number | null;
 	/** Waits (clock time) before retry 1, 2, 3 ... after a failed attempt. Default [1000, 2000, 4000]. */
 	callbackRetryDelaysMs?: number[];
 	/** Per-attempt timeout (clock time), response included. Default 10000. */

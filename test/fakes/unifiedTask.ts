@@ -8,6 +8,7 @@ import { jsonReply, streamReply } from './lib/http';
 import type { Reply } from './lib/http';
 import { imagePlan } from './lib/images';
 import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
+import { accountLeft, spentCredits } from './lib/wallet';
 import type { TaskState } from './lib/taskTiming';
 import { randomAlnum, serveFile, uploadBase64, uploadStream } from './unifiedTaskFiles';
 import {
@@ -19,7 +20,20 @@ import {
 } from './unifiedTaskRules';
 import type { FakeTask, RequestRoute } from './types';
 
+/** The documented example's reservation for one image (docs/providers.md, "Task object"). */
 const CREDITS_PER_IMAGE = 2.5;
+/** The documented /v1/credits example (docs/providers.md, "Key check"). */
+const DEFAULT_BALANCE = 1095.3996;
+const DEFAULT_KEY_CREDITS = 99416.4429;
+const USED_BEFORE = { token: 583.5571, user: 135.9048 };
+
+/** Credits the key may still use: the account's, capped by the key's own limit. */
+function available(ctx: Ctx): number {
+	const left = accountLeft(ctx, DEFAULT_BALANCE);
+	const keyLimit =
+		ctx.options.keyCredits === undefined ? DEFAULT_KEY_CREDITS : ctx.options.keyCredits;
+	return keyLimit === null ? left : Math.min(left, keyLimit - spentCredits(ctx));
+}
 
 // ---------------------------------------------------------------- tasks
 
@@ -58,6 +72,7 @@ function createGeneration(models: readonly string[]): Handler {
 		if (rejection) return rejection;
 		const body = call.body as { model: string; prompt: string; n?: number };
 		const count = body.n === undefined ? 1 : body.n;
+		if (available(ctx) < CREDITS_PER_IMAGE * count) return errorReply(402, 'submit');
 		const id = `task-unified-${Math.floor(ctx.now() / 1000)}-${randomAlnum(8)}`;
 		const { estimatedTimeSeconds } = ctx.options;
 		const task = ctx.createTask({
@@ -140,17 +155,29 @@ function scheduleCallbacks(task: FakeTask, ctx: Ctx): void {
 
 // ---------------------------------------------------------------- key check
 
-/** docs/providers.md, "Credits". */
-function credits(): Reply {
+/** docs/providers.md, "Credits": the documented example, less what this fake's tasks hold. */
+function credits(_call: Call, ctx: Ctx): Reply {
+	const spent = spentCredits(ctx);
+	const keyLimit =
+		ctx.options.keyCredits === undefined ? DEFAULT_KEY_CREDITS : ctx.options.keyCredits;
 	return jsonReply(200, {
 		success: true,
 		message: '',
 		data: {
-			token: { remaining_credits: 99416.4429, unlimited_credits: false, used_credits: 583.5571 },
-			user: { remaining_credits: 1095.3996, used_credits: 135.9048 },
+			token: {
+				remaining_credits: keyLimit === null ? 0 : round(keyLimit - spent),
+				unlimited_credits: keyLimit === null,
+				used_credits: round(USED_BEFORE.token + spent),
+			},
+			user: {
+				remaining_credits: round(accountLeft(ctx, DEFAULT_BALANCE)),
+				used_credits: round(USED_BEFORE.user + spent),
+			},
 		},
 	});
 }
+
+const round = (n: number): number => Math.round(n * 10000) / 10000;
 
 /** GET /v1/models: not in docs/providers.md; the body is invented (README, Assumptions). */
 function listModels(models: readonly string[]): Handler {
