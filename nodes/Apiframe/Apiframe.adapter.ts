@@ -17,6 +17,7 @@ import {
 	errorSchema,
 	jobListSchema,
 	jobSchema,
+	meSchema,
 	resultSchema,
 	uploadSchema,
 } from './Apiframe.schemas';
@@ -97,6 +98,16 @@ export const ASPECT_RATIO_READING: WireReading = {
 	named: /aspect_ratio/,
 	evidence:
 		"Apiframe's OpenAPI schema has aspect_ratio among the model's params; its model page lists the ratios as a feature, not among the model's six params.",
+};
+
+/**
+ * Credits per image from Apiframe's pages (docs/providers.md, "Result lifetime, base64,
+ * pricing"). Two versions of the table disagree (gpt-image-1.5 high: 24 or 14): the higher one is
+ * kept, so an estimate never lets spending pass a cap. The jobs' own creditCost comes first.
+ */
+const LIST_PRICE: Record<string, Record<string, number>> = {
+	'gpt-image-1.5': { low: 4, medium: 9, high: 24, auto: 24 },
+	'gpt-image-2': { low: 4, medium: 9, high: 23, auto: 23 },
 };
 
 export const APIFRAME_MODELS: ModelInfo[] = [
@@ -305,4 +316,25 @@ export const apiframeAdapter: ProviderAdapter = {
 	},
 
 	failureAdvice: (error) => adviceFrom(ADVICE, error),
+
+	cost: {
+		unit: 'Apiframe credits',
+		creditsOf: (snapshot) => {
+			const cost = snapshot.cost?.creditCost;
+			return typeof cost === 'number' && Number.isFinite(cost) ? cost : undefined;
+		},
+		listPrice: (request) =>
+			LIST_PRICE[request.model]?.[String(request.options.quality ?? 'auto')] ?? undefined,
+		pricedBy: ['quality'],
+		balance: {
+			build: () => ({ method: 'GET', base: 'api', path: '/v2/me' }),
+			parse(body) {
+				const { team } = parseBody(meSchema, body, 'account');
+				return {
+					credits: team?.credits ?? 0,
+					details: { team: team?.name ?? null, plan: team?.plan ?? null },
+				};
+			},
+		},
+	},
 };

@@ -41,4 +41,13 @@ export const errorSchema = z.object({
 	creditsAvailable: z.number().optional(),
 });
 
+/** GET /v2/me: the team's credits (the team may be null). */
+export const meSchema = z.object({
+	team: z
+		.object({ credits: z.number(), name: z.string().optional(), plan: z.string().optional() })
+		.passthrough()
+		.nullable()
+		.optional(),
+});
+
 export const uploadSchema = z.object({ url: z.string().url() });

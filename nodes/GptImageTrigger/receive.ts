@@ -1,3 +1,4 @@
+import { creditsPerImage } from '../shared/spend';
 import type {
 	IDataObject,
 	INodeExecutionData,
@@ -35,6 +36,7 @@ function itemJson(
 		status: snapshot.status,
 		imageUrls: snapshot.imageUrls,
 		imageUrl: snapshot.imageUrls[0] ?? null,
+		credits: creditsPerImage(provider.adapter, snapshot, Math.max(snapshot.imageUrls.length, 1)),
 		...(snapshot.cost ?? {}),
 	};
 	if (snapshot.progress !== undefined) json.progress = snapshot.progress;

@@ -7,10 +7,11 @@ import { currentClock } from './clock';
 import { Semaphore } from './concurrency';
 import { TaskPoller } from './poller';
 import { ShapeChoice } from './readings';
+import { isSpendError, SpendGuard, SpendRefusal, spendError } from './spend';
 import type { ProviderDefinition } from './provider';
 import { taskLedger } from './ledger';
 import type { LedgerEntry, TaskScope } from './ledger';
-import { readSettings } from './settings';
+import { callLimits, readSettings } from './settings';
 import { secretsOf, TaskClient } from './taskClient';
 import { taskScope } from './taskRecord';
 import { CancelledError } from './wait';
@@ -98,7 +99,60 @@ async function operationContext(
 	const poller = new TaskPoller(fn, client, adapter, clock);
 	const downloads = new Semaphore(DOWNLOAD_POOL);
 	const shapes = new ShapeChoice(adapter.readings);
-	return { fn, adapter, fields, client, poller, clock, scope: taskScope(fn), downloads, shapes };
+	const spend = new SpendGuard({});
+	return {
+		fn,
+		adapter,
+		fields,
+		client,
+		poller,
+		clock,
+		scope: taskScope(fn),
+		downloads,
+		shapes,
+		spend,
+	};
+}
+
+/**
+ * Spend control is set up once every item has been read: the first item's Options decide it for
+ * the execution. Check Balance First reads the balance once; returns why the batch is refused.
+ */
+async function setUpSpend(
+	ctx: OperationContext,
+	prepared: Array<PreparedItem | undefined>,
+): Promise<SpendRefusal | undefined> {
+	const settings = readSettings(ctx.fn, 0);
+	const planned = prepared.flatMap((item) => item?.planned ?? []);
+	const cost = ctx.adapter.cost;
+	if (!cost || planned.length === 0) return undefined;
+	let balance: number | undefined;
+	if (settings.checkBalance) {
+		const limits = callLimits(settings, 0, ctx.clock.now());
+		try {
+			balance = (await ctx.client.balance(limits)).credits;
+		} catch (error) {
+			const message = (error as Error).message;
+			return new SpendRefusal(
+				`Check Balance First: could not read the balance, nothing was submitted`,
+				`${message}. Run again, or switch Check Balance First off.`,
+				'balance',
+			);
+		}
+	}
+	ctx.spend = new SpendGuard({ maxCredits: settings.maxCredits, balance, cost }, planned);
+	return ctx.spend.checkBatch();
+}
+
+/** Every spend refusal of the execution says how many items were left out. */
+function countSpendRefusals(outcomes: Array<Outcome | undefined>): void {
+	const refused = outcomes.filter(
+		(o): o is { error: NodeError } => o !== undefined && 'error' in o && isSpendError(o.error),
+	);
+	for (const { error } of refused) {
+		error.description =
+			`${error.description ?? ''} ${refused.length} of the ${outcomes.length} items of this execution were not submitted.`.trim();
+	}
 }
 
 /**
@@ -133,6 +187,18 @@ export async function runImageNode(
 		}
 	}
 
+	const spendRefusal = await setUpSpend(ctx, prepared);
+	if (spendRefusal) {
+		// Check Balance First refused the batch: nothing was submitted, every submitting item fails.
+		prepared.forEach((item, i) => {
+			if (!item?.planned?.length) return;
+			const error = spendError(this.getNode(), spendRefusal, i);
+			if (!continueOnFail) throw error;
+			outcomes[i] = { error };
+			prepared[i] = undefined;
+		});
+	}
+
 	const limit = new Semaphore(readSettings(this, 0).maxConcurrentTasks);
 	let stopped = false;
 	await Promise.all(
@@ -156,11 +222,13 @@ export async function runImageNode(
 		}),
 	);
 	if (stopped) {
+		countSpendRefusals(outcomes);
 		// Report the earliest failing item, as a sequential loop would have.
 		const failed = outcomes.find((o): o is { error: NodeError } => o !== undefined && 'error' in o);
 		if (failed) throw withRunTasks(failed.error, ctx.scope);
 	}
 
+	countSpendRefusals(outcomes);
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, i) => {
 		if (!outcome) return;

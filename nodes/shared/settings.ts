@@ -12,6 +12,12 @@ export interface ItemSettings {
 	maxDownloadBytes: number;
 	downloadTimeoutMs: number;
 	maxConcurrentTasks: number;
+	/** Max Credits per Execution; undefined = no cap. */
+	maxCredits?: number;
+	/** Check Balance First: read the balance once before submitting. */
+	checkBalance: boolean;
+	/** A spend option given a value that is not a number (from an expression). */
+	spendProblem?: string;
 }
 
 function positive(value: unknown, fallback: number): number {
@@ -41,7 +47,24 @@ export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSett
 		maxDownloadBytes: positive(options.maxDownloadMb, 64) * 1048576,
 		downloadTimeoutMs: positive(options.downloadTimeoutSeconds, 300) * 1000,
 		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 50)),
+		...spendSettings(options),
 	};
+}
+
+function spendSettings(
+	options: IDataObject,
+): Pick<ItemSettings, 'maxCredits' | 'checkBalance' | 'spendProblem'> {
+	const raw = options.maxCredits;
+	const checkBalance = options.checkBalance === true;
+	if (raw === undefined || raw === null || raw === '' || raw === 0) return { checkBalance };
+	const cap = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+	if (!Number.isFinite(cap) || cap < 0) {
+		return {
+			checkBalance,
+			spendProblem: `"${String(raw).slice(0, 40)}" is not a number of credits`,
+		};
+	}
+	return { checkBalance, maxCredits: cap };
 }
 
 /** Limits for the HTTP calls of one item; retries may run until the item's Max Wait is spent. */

@@ -10,7 +10,7 @@ import { policyFor } from './resultUrls';
 import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
-import type { BaseUrls, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
+import type { Balance, BaseUrls, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
 import { attempt as sendOnce } from './transport';
 import { CancelledError, pause } from './wait';
 
@@ -116,6 +116,16 @@ export class TaskClient {
 		const snapshot = await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
 		taskLedger.update(snapshot);
 		return snapshot;
+	}
+
+	/** The account's balance, from the provider's balance route. */
+	async balance(limits: CallLimits): Promise<Balance> {
+		const cost = this.adapter.cost;
+		if (!cost) {
+			throw new NodeOperationError(this.fn.getNode(), 'This provider has no balance route');
+		}
+		const body = await this.send(() => cost.balance.build(), 'status', limits);
+		return await this.parse(body, (b) => cost.balance.parse(b), limits);
 	}
 
 	/** Uploads one file; `open` is called again for every attempt, since a stream is read once. */

@@ -159,6 +159,30 @@ export interface WireReading {
 /** The shape each reading is built in; a reading that is not listed is built in shape 0. */
 export type Shapes = Record<string, string>;
 
+/** What the account has left, as the provider's balance route says. */
+export interface Balance {
+	/** The credits that can still be spent with this key. */
+	credits: number;
+	/** The provider's own figures behind it, with camelCase names. */
+	details: IDataObject;
+}
+
+/** What tasks cost at this provider and how to read the balance. */
+export interface CostCapability {
+	/** What one credit is, for messages and the README ("EvoLink credits"). */
+	unit: string;
+	/** Credits a task takes (reserved or charged) as the provider's answer says, if it says. */
+	creditsOf(snapshot: TaskSnapshot): number | undefined;
+	/** The provider's published credits per image for a request: only an estimate. */
+	listPrice?(request: ImageRequest): number | undefined;
+	/**
+	 * The request fields the price depends on (besides the model), by node parameter name;
+	 * default: every model field.
+	 */
+	pricedBy?: string[];
+	balance: { build(): HttpCall; parse(body: unknown): Balance };
+}
+
 export interface ProviderAdapter {
 	/** Shown in output items (`json.provider`) and in error messages. */
 	displayName: string;
@@ -182,6 +206,8 @@ export interface ProviderAdapter {
 	mask?: MaskCapability;
 	callback?: CallbackCapability;
 	statusBatch?: StatusBatchCapability;
+	/** Costs and the balance route, where the provider documents them. */
+	cost?: CostCapability;
 	/** Where the provider's documents disagree on the submission's shape (see WireReading). */
 	readings?: WireReading[];
 	/** Where the calls go, read from the credential's fields. */

@@ -126,7 +126,15 @@ export function wholeNumber(
 /** The options collection's own field names. */
 export function settingsProblem(settings: {
 	binaryPropertyName: string;
+	spendProblem?: string;
 }): FieldProblem | undefined {
+	if (settings.spendProblem !== undefined) {
+		return {
+			field: 'Max Credits per Execution',
+			message: settings.spendProblem,
+			fix: 'Enter a number of credits, or 0 for no cap',
+		};
+	}
 	return checkFieldName(settings.binaryPropertyName, 'Put Output Images in Field');
 }
 

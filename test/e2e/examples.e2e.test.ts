@@ -221,6 +221,30 @@ describe('example workflows run in n8n', () => {
 	});
 });
 
+describe('spend', () => {
+	it('low-balance-alert-evolink.json: Get Credits feeds the If; the alert branch runs only below 100 credits', async () => {
+		fakes.evoLink.options.balance = 40;
+		const low = await execute('gptImgLowCredit');
+		expect(low.status).toBe('success');
+		const [credits] = output(low, 'Get EvoLink credits');
+		expect(credits.json).toMatchObject({
+			provider: 'EvoLink',
+			credits: 40,
+			unit: 'EvoLink credits',
+		});
+		expect(output(low, 'Send the alert (put Slack here)')[0].json.credits).toBe(40);
+		expect(low.data.resultData.runData['Enough credits']).toBeUndefined();
+
+		fakes.evoLink.options.balance = 5000;
+		const enough = await execute('gptImgLowCredit');
+		expect(output(enough, 'Enough credits')[0].json).toMatchObject({ credits: expect.any(Number) });
+		expect(enough.data.resultData.runData['Send the alert (put Slack here)']).toBeUndefined();
+		// Two balance reads, nothing submitted.
+		expect(fakes.evoLink.counts).toMatchObject({ keyChecks: 2, submissions: 0 });
+		delete fakes.evoLink.options.balance;
+	});
+});
+
 describe('callbacks in n8n', () => {
 	it("callback-1/2: the submitting run ends at once; the provider calls n8n and the trigger's workflow gets the image", async () => {
 		// The workflow keeps its public https URL (the provider's rules hold); the fake delivers it to

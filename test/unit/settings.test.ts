@@ -24,6 +24,7 @@ describe('settings (the Options collection)', () => {
 			maxDownloadBytes: 64 * 1048576,
 			downloadTimeoutMs: 300000,
 			maxConcurrentTasks: 50,
+			checkBalance: false,
 		});
 		const set = readSettings(
 			context({
@@ -44,6 +45,20 @@ describe('settings (the Options collection)', () => {
 			maxDownloadBytes: 1048576,
 			maxConcurrentTasks: 3,
 		});
+	});
+
+	it('reads the spend options: 0 or empty is no cap, a decimal string is a number, other values are a problem', () => {
+		const read = (maxCredits: unknown, checkBalance?: unknown) =>
+			readSettings(context({ maxCredits, checkBalance }), 0);
+		expect(read(0).maxCredits).toBeUndefined();
+		expect(read(0).checkBalance).toBe(false);
+		expect(read('').maxCredits).toBeUndefined();
+		expect(read(12.5, true)).toMatchObject({ maxCredits: 12.5, checkBalance: true });
+		expect(read('40')).toMatchObject({ maxCredits: 40 });
+		expect(read('40').spendProblem).toBeUndefined();
+		expect(read('lots').spendProblem).toMatch(/"lots" is not a number of credits/);
+		expect(read(-3).spendProblem).toMatch(/not a number of credits/);
+		expect(read(5, 'yes').checkBalance).toBe(false);
 	});
 
 	it('falls back on the default for zero, negative or non-numeric values', () => {

@@ -7,6 +7,7 @@ import type { TaskScope } from '../ledger';
 import type { TaskPoller } from '../poller';
 import type { ProviderDefinition } from '../provider';
 import type { ShapeChoice } from '../readings';
+import type { PlannedTask, SpendGuard } from '../spend';
 import type { ItemSettings } from '../settings';
 import type { TaskClient } from '../taskClient';
 import type { ProviderAdapter } from '../types';
@@ -25,6 +26,8 @@ export interface OperationContext {
 	downloads: Semaphore;
 	/** The documented shape of each disputed request field that this execution sends. */
 	shapes: ShapeChoice;
+	/** Max Credits per Execution and Check Balance First (set up once every item is read). */
+	spend: SpendGuard;
 }
 
 /** Validated input of one item, ready to run. */
@@ -32,6 +35,8 @@ export interface PreparedItem {
 	settings: ItemSettings;
 	/** Provider tasks this item will hold open at once (for Max Concurrent Tasks). */
 	weight: number;
+	/** The tasks it will submit, for spend control (none for Wait for Task). */
+	planned?: PlannedTask[];
 	run: () => Promise<INodeExecutionData[]>;
 }
 

@@ -2,22 +2,50 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { binaryPropertyOption, optionsCollection } from '../descriptions/common';
 import type { ProviderDefinition } from '../provider';
+import { getCredits } from './account/getCredits.operation';
 import type { OperationModule } from './context';
 import { edit } from './image/edit.operation';
 import { generate } from './image/generate.operation';
 import { waitForTask } from './image/waitForTask.operation';
 
 /** Every operation of the provider nodes, by its `operation` value. */
-export const OPERATIONS: Record<string, OperationModule> = { generate, edit, waitForTask };
+export const OPERATIONS: Record<string, OperationModule> = {
+	generate,
+	edit,
+	waitForTask,
+	getCredits,
+};
 
-function resourceAndOperation(): INodeProperties[] {
+function resourceAndOperation({ adapter }: ProviderDefinition): INodeProperties[] {
+	const account: INodeProperties[] = adapter.cost
+		? [
+				{
+					displayName: 'Operation',
+					name: 'operation',
+					type: 'options',
+					noDataExpression: true,
+					displayOptions: { show: { resource: ['account'] } },
+					options: [
+						{
+							name: 'Get Credits',
+							value: 'getCredits',
+							action: 'Get the remaining credits',
+							description: `Read how many ${adapter.cost.unit} are left (nothing is billed)`,
+						},
+					],
+					default: 'getCredits',
+				},
+			]
+		: [];
+	const resources = [{ name: 'Image', value: 'image' }];
+	if (adapter.cost) resources.push({ name: 'Account', value: 'account' });
 	return [
 		{
 			displayName: 'Resource',
 			name: 'resource',
 			type: 'options',
 			noDataExpression: true,
-			options: [{ name: 'Image', value: 'image' }],
+			options: resources,
 			default: 'image',
 		},
 		{
@@ -48,6 +76,7 @@ function resourceAndOperation(): INodeProperties[] {
 			],
 			default: 'generate',
 		},
+		...account,
 	];
 }
 
@@ -65,6 +94,15 @@ function imageOptions(): INodeProperties {
 				'Longest time one result download may take; a stalled or endless download fails its item',
 		},
 		{
+			displayName: 'Check Balance First',
+			name: 'checkBalance',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to read the provider's balance once before submitting and fail the whole batch, before anything is billed, if it cannot cover it (set on the first item; one extra request per execution)",
+			displayOptions: { show: { '/operation': ['generate', 'edit'] } },
+		},
+		{
 			displayName: 'Max Concurrent Tasks',
 			name: 'maxConcurrentTasks',
 			type: 'number',
@@ -72,6 +110,17 @@ function imageOptions(): INodeProperties {
 			default: 50,
 			description:
 				'How many tasks of this node run at the same time across all items; lower it if the provider answers 429 (rate limit)',
+		},
+		{
+			displayName: 'Max Credits per Execution',
+			name: 'maxCredits',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: 0,
+			description:
+				"Never submit a task that would take this run's spending past this many provider credits (set on the first item; 0 = no cap). Items left out fail with the numbers.",
+			hint: "Prices come from the provider's answers; until one has come, a single task goes first to learn it",
+			displayOptions: { show: { '/operation': ['generate', 'edit'] } },
 		},
 		{
 			displayName: 'Max Download Size (MB)',
@@ -134,8 +183,8 @@ function imageOptions(): INodeProperties {
 /** The whole property list of a provider node: each operation's own fields, then Options. */
 export function imageNodeProperties(provider: ProviderDefinition): INodeProperties[] {
 	return [
-		...resourceAndOperation(),
+		...resourceAndOperation(provider),
 		...Object.values(OPERATIONS).flatMap((operation) => operation.description(provider)),
-		imageOptions(),
+		{ ...imageOptions(), displayOptions: { show: { resource: ['image'] } } },
 	];
 }

@@ -81,10 +81,11 @@ export function binaryPropertyOption(description: string): INodeProperties {
 	};
 }
 
-const OPERATION_TITLES = '{"generate":"Generate","edit":"Edit","waitForTask":"Wait for Task"}';
+const OPERATION_TITLES =
+	'{"generate":"Generate","edit":"Edit","waitForTask":"Wait for Task","getCredits":"Get Credits"}';
 
 /** Under the node on the canvas: "Generate: gpt-image-1.5", or "Wait for Task" alone. */
-export const IMAGE_NODE_SUBTITLE = `={{${OPERATION_TITLES}[$parameter["operation"]] + ($parameter["operation"] === "waitForTask" ? "" : ": " + $parameter["model"])}}`;
+export const IMAGE_NODE_SUBTITLE = `={{${OPERATION_TITLES}[$parameter["operation"]] + (["generate", "edit"].includes($parameter["operation"]) ? ": " + $parameter["model"] : "")}}`;
 
 /**
  * The node as an AI Agent tool. The replaced description is the default text of the tool's

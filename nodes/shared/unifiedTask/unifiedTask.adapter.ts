@@ -11,7 +11,7 @@ import type {
 	TaskSnapshot,
 	TaskStatus,
 } from '../types';
-import { errorEnvelope, taskSchema, uploadSchema } from './unifiedTask.schemas';
+import { creditsSchema, errorEnvelope, taskSchema, uploadSchema } from './unifiedTask.schemas';
 
 /**
  * The "unified task" API: a flat JSON body on POST /v1/images/generations, a task object back,
@@ -203,6 +203,38 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 		},
 
 		failureAdvice: (error) => adviceFrom(ADVICE, error),
+
+		// ASSUMPTION for StarMagic (docs/providers.md, "StarMagic"): the same /v1/credits route.
+		cost: {
+			unit: `${config.displayName} credits`,
+			// credits_reserved is the provider's reservation for the task: what it may charge.
+			creditsOf: (snapshot) => {
+				const usage = snapshot.cost?.usage as IDataObject | undefined;
+				const reserved = usage?.credits_reserved;
+				return typeof reserved === 'number' && Number.isFinite(reserved) ? reserved : undefined;
+			},
+			balance: {
+				build: () => ({ method: 'GET', base: 'api', path: '/v1/credits' }),
+				parse(body) {
+					const { token, user } = parseBody(creditsSchema, body, 'credits').data;
+					const keyLimit = token?.unlimited_credits ? undefined : token?.remaining_credits;
+					return {
+						// What this key can spend: the account's credits, within the key's own limit.
+						credits:
+							keyLimit === undefined
+								? user.remaining_credits
+								: Math.min(keyLimit, user.remaining_credits),
+						details: {
+							accountCredits: user.remaining_credits,
+							accountUsedCredits: user.used_credits ?? null,
+							keyCredits: keyLimit ?? null,
+							keyUnlimited: token?.unlimited_credits ?? null,
+							keyUsedCredits: token?.used_credits ?? null,
+						},
+					};
+				},
+			},
+		},
 	};
 	if (config.upload) {
 		adapter.upload = {

@@ -32,6 +32,24 @@ export const errorEnvelope = z.object({
 	}),
 });
 
+/** GET /v1/credits: the key's own limit (token) and the account's credits (user). */
+export const creditsSchema = z.object({
+	data: z.object({
+		token: z
+			.object({
+				remaining_credits: z.number().optional(),
+				unlimited_credits: z.boolean().optional(),
+				used_credits: z.number().optional(),
+			})
+			.passthrough()
+			.optional(),
+		user: z.object({
+			remaining_credits: z.number(),
+			used_credits: z.number().optional(),
+		}),
+	}),
+});
+
 /** Files API answer; business errors come as success:false with code and msg. */
 export const uploadSchema = z.union([
 	z.object({ success: z.literal(true), data: z.object({ file_url: z.string().url() }) }),

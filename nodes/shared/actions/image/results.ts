@@ -1,3 +1,4 @@
+import { creditsPerImage } from '../../spend';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { providerError } from '../../errors';
@@ -29,9 +30,16 @@ export function taskItems(
 	snapshots: TaskSnapshot[],
 	meta: ResultMeta,
 	itemIndex: number,
+	/** Images asked of each task, in the order of `snapshots`. */
+	asked: number[] = [],
 ): INodeExecutionData[] {
 	return snapshots.map((snapshot, index) => ({
-		json: { ...baseJson(ctx, snapshot, meta), index, ...(snapshot.cost ?? {}) },
+		json: {
+			...baseJson(ctx, snapshot, meta),
+			index,
+			credits: creditsPerImage(ctx.adapter, snapshot, asked[index] ?? 1),
+			...(snapshot.cost ?? {}),
+		},
 		pairedItem: { item: itemIndex },
 	}));
 }
@@ -88,9 +96,11 @@ export async function finishTasks(
 	if (failed) throw failureError(ctx, failed, finished, limits.itemIndex);
 
 	// A provider cannot make the node fetch more images than were asked for.
-	const images = finished.flatMap((snapshot, t) =>
-		cappedImageUrls(snapshot.imageUrls, asked[t]).map((url, n) => ({ snapshot, url, n })),
-	);
+	const images = finished.flatMap((snapshot, t) => {
+		const urls = cappedImageUrls(snapshot.imageUrls, asked[t]);
+		const credits = creditsPerImage(ctx.adapter, snapshot, urls.length);
+		return urls.map((url, n) => ({ snapshot, url, n, credits }));
+	});
 	if (images.length === 0) {
 		// Never a silent empty output: a finished item without images is an error of that item.
 		throw providerError(ctx.fn.getNode(), {
@@ -103,11 +113,12 @@ export async function finishTasks(
 		});
 	}
 	return await Promise.all(
-		images.map(async ({ snapshot, url, n }, index) => {
+		images.map(async ({ snapshot, url, n, credits }, index) => {
 			const json: IDataObject = {
 				...baseJson(ctx, snapshot, meta),
 				imageUrl: url,
 				index,
+				credits,
 				...(snapshot.cost ?? {}),
 			};
 			if (settings.output === 'url') return { json, pairedItem: { item: limits.itemIndex } };

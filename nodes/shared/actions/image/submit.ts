@@ -8,7 +8,7 @@ import { checkRequest, settingsProblem, textValue, wholeNumber } from '../../val
 import type { OperationContext, PreparedItem } from '../context';
 import { confirmCallbacks } from './callbackCheck';
 import { finishTasks, taskItems } from './results';
-import { submitAll } from './submission';
+import { plannedTask, submitAll } from './submission';
 
 /** The input images of an Edit, read and checked before any request. */
 export interface EditInputs {
@@ -123,12 +123,13 @@ export async function prepareSubmit(
 	return {
 		settings,
 		weight: plan.length,
+		planned: plan.map((images) => plannedTask(ctx, request, images)),
 		run: async () => {
 			const limits = callLimits(settings, itemIndex, ctx.clock.now());
 			const submitted = await submitAll({ ctx, itemIndex, request, inputs, plan, limits });
 			const meta = { model: request.model, prompt: request.prompt };
 			if (wait) return await finishTasks(ctx, submitted.snapshots, meta, settings, limits, plan);
-			const items = taskItems(ctx, submitted.snapshots, meta, itemIndex);
+			const items = taskItems(ctx, submitted.snapshots, meta, itemIndex, plan);
 			if (request.callbackUrl !== undefined) {
 				await confirmCallbacks(ctx, submitted, items, limits);
 			}

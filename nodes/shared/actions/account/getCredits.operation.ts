@@ -1,0 +1,33 @@
+import { callLimits, readSettings } from '../../settings';
+import type { OperationModule } from '../context';
+
+/**
+ * Account > Get Credits: the balance in one item, for alerts (Schedule > Get Credits > If > Slack)
+ * or a check before a big batch. One request per input item; nothing is billed.
+ */
+export const getCredits: OperationModule = {
+	description: () => [],
+
+	prepare: async (ctx, itemIndex) => {
+		const settings = readSettings(ctx.fn, itemIndex);
+		return {
+			settings,
+			weight: 1,
+			run: async () => {
+				const limits = callLimits(settings, itemIndex, ctx.clock.now());
+				const balance = await ctx.client.balance(limits);
+				return [
+					{
+						json: {
+							provider: ctx.adapter.displayName,
+							credits: balance.credits,
+							unit: ctx.adapter.cost!.unit,
+							...balance.details,
+						},
+						pairedItem: { item: itemIndex },
+					},
+				];
+			},
+		};
+	},
+};
