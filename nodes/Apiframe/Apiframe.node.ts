@@ -7,23 +7,24 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { imageNodeProperties } from '../shared/actions/index';
-import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { imageNodeText } from '../shared/descriptions/models';
 import { runImageNode } from '../shared/router';
 import { apiframe } from './Apiframe.provider';
 
 export class Apiframe implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'Apiframe',
+		displayName: 'GPT Image (Apiframe)',
 		name: 'apiframe',
 		icon: { light: 'file:../../icons/apiframe.svg', dark: 'file:../../icons/apiframe.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: IMAGE_NODE_SUBTITLE,
-		description: 'Generate and edit images with OpenAI GPT Image models through Apiframe',
-		defaults: { name: 'Apiframe' },
+		description: imageNodeText(apiframe),
+		defaults: { name: 'GPT Image (Apiframe)' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: agentTool('Apiframe'),
+		usableAsTool: true,
 		credentials: [{ name: 'apiframeApi', required: true }],
 		properties: imageNodeProperties(apiframe),
 	};

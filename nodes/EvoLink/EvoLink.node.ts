@@ -7,23 +7,24 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { imageNodeProperties } from '../shared/actions/index';
-import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { imageNodeText } from '../shared/descriptions/models';
 import { runImageNode } from '../shared/router';
 import { evoLink } from './EvoLink.provider';
 
 export class EvoLink implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'EvoLink',
+		displayName: 'GPT Image (EvoLink)',
 		name: 'evoLink',
 		icon: { light: 'file:../../icons/evolink.svg', dark: 'file:../../icons/evolink.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: IMAGE_NODE_SUBTITLE,
-		description: 'Generate and edit images with OpenAI GPT Image models through EvoLink',
-		defaults: { name: 'EvoLink' },
+		description: imageNodeText(evoLink),
+		defaults: { name: 'GPT Image (EvoLink)' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: agentTool('EvoLink'),
+		usableAsTool: true,
 		credentials: [{ name: 'evoLinkApi', required: true }],
 		properties: imageNodeProperties(evoLink),
 	};

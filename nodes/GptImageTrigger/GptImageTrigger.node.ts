@@ -9,19 +9,60 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
-import { describeCallback, SECRET_PATTERN, triggerCredentials, WEBHOOK_PATH } from './description';
+import {
+	describeCallback,
+	SECRET_PATTERN,
+	TRIGGER_SUBTITLE,
+	triggerCredentials,
+	WEBHOOK_PATH,
+} from './description';
 import { receiveCallback } from './receive';
+
+/**
+ * Publishing a trigger that confirms callbacks with the provider but has no credential to do it
+ * with fails at once, in the editor, instead of answering every call 401 later.
+ */
+function missingCredentials(
+	fn: IHookFunctions,
+): { message: string; description: string } | undefined {
+	if (fn.getNodeParameter('verification', 'provider') !== 'provider') return undefined;
+	const chosen = fn.getNodeParameter('provider', 'auto') as string;
+	const allowed =
+		chosen === 'auto' ? CALLBACK_PROVIDERS : CALLBACK_PROVIDERS.filter((p) => p.key === chosen);
+	const selected = fn.getNode().credentials ?? {};
+	if (allowed.some((p) => selected[p.adapter.credentialType] !== undefined)) return undefined;
+	return {
+		message: `Select the ${namesOf(allowed, 'or')} credential in the trigger`,
+		description:
+			'With Verification: Confirm With the Provider, each call is checked with the credential of the provider that makes it; without one every call is refused (401). Select it, or choose another Verification.',
+	};
+}
 
 export class GptImageTrigger implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'GPT Image Trigger',
+		// Not "GPT Image Trigger": the panel then lists the provider nodes first for "gpt image".
+		displayName: 'GPT Image Callback Trigger',
 		name: 'gptImageTrigger',
-		icon: { light: 'file:../../icons/gptimage.svg', dark: 'file:../../icons/gptimage.dark.svg' },
+		icon: {
+			light: 'file:../../icons/gptimage-trigger.svg',
+			dark: 'file:../../icons/gptimage-trigger.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"from " + $parameter["provider"]}}',
-		description: `Starts a workflow when ${namesOf(CALLBACK_PROVIDERS, 'or')} finishes an image task`,
-		defaults: { name: 'GPT Image Trigger' },
+		subtitle: TRIGGER_SUBTITLE,
+		description: `Starts a workflow when ${namesOf(CALLBACK_PROVIDERS, 'or')} calls back with a finished image task`,
+		eventTriggerDescription: `Waiting for ${namesOf(CALLBACK_PROVIDERS, 'or')} to call the Test URL`,
+		activationMessage: 'The providers can now call the Production URL when a task finishes.',
+		triggerPanel: {
+			header: '',
+			executionsHelp: {
+				inactive: `This trigger has a Test URL and a Production URL. <br /><br /><b>To try it</b>, click the listen button, then run a ${namesOf(CALLBACK_PROVIDERS, 'or')} node whose Callback URL is the Test URL: the call shows up here.<br /><br /><b>To run automatically</b>, publish this workflow and put the Production URL in the Callback URL. Those runs show up in the executions list.`,
+				active: `This trigger has a Test URL and a Production URL. <br /><br /><b>To try it</b>, click the listen button, then run a ${namesOf(CALLBACK_PROVIDERS, 'or')} node whose Callback URL is the Test URL: the call shows up here.<br /><br /><b>The workflow is published</b>: calls to the Production URL start runs, which show up in the <a data-key="executions">executions list</a>.`,
+			},
+			activationHint:
+				'Once the workflow works, publish it and give the providers the Production URL: they call it when each task finishes.',
+		},
+		defaults: { name: 'GPT Image Callback Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: triggerCredentials(),
@@ -61,6 +102,8 @@ export class GptImageTrigger implements INodeType {
 						},
 					);
 				}
+				const missing = missingCredentials(this);
+				if (missing) throw new NodeOperationError(this.getNode(), missing.message, missing);
 				const state = this.getWorkflowStaticData('node');
 				state.activeUrl = this.getNodeWebhookUrl('default');
 				state.seenDeliveries = {} as IDataObject;

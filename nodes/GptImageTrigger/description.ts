@@ -6,6 +6,14 @@ import { CALLBACK_PROVIDERS, countWord, namesOf } from './callbacks';
 const signed = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature !== undefined);
 const unsigned = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature === undefined);
 
+/** Under the node on the canvas: "from EvoLink", or "from any provider". */
+export const TRIGGER_SUBTITLE = `={{"from " + (${JSON.stringify(
+	Object.fromEntries([
+		['auto', 'any provider'],
+		...CALLBACK_PROVIDERS.map((p) => [p.key, p.adapter.displayName]),
+	]),
+)}[$parameter["provider"]] || $parameter["provider"])}}`;
+
 /** The secret goes into the trigger's URL path: only letters, digits, - and _. */
 export const SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -114,15 +122,28 @@ export function describeCallback(): INodeProperties[] {
 		},
 		optionsCollection([
 			binaryPropertyOption(
-				'Field for the first image; further images go to data_2, data_3, and so on',
+				'The binary field each image goes into (one item per image), with Output Images As: Binary Files',
 			),
 			{
-				displayName: 'Download Images',
-				name: 'downloadImages',
-				type: 'boolean',
-				default: false,
+				displayName: 'Output Images As',
+				name: 'output',
+				type: 'options',
+				options: [
+					{
+						name: 'URLs Only',
+						value: 'url',
+						description: "The provider's image URLs (they expire after about 24 hours)",
+					},
+					{
+						name: 'Binary Files',
+						value: 'binary',
+						description:
+							'Download the images before the workflow starts (within the 10 s the provider waits)',
+					},
+				],
+				default: 'url',
 				description:
-					'Whether to download the images as binary before starting the workflow (the provider waits up to 10 s for the answer)',
+					'Whether to download the images or pass their URLs; a later node can download them too (Wait for Task with the taskId)',
 			},
 			{
 				displayName: 'Include Failed Tasks',

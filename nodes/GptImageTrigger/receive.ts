@@ -1,4 +1,3 @@
-import { creditsPerImage } from '../shared/spend';
 import type {
 	IDataObject,
 	INodeExecutionData,
@@ -8,6 +7,8 @@ import type {
 import { createHash } from 'crypto';
 
 import { currentClock } from '../shared/clock';
+import { fieldMessage } from '../shared/errors';
+import { imageJson } from '../shared/output';
 import type { ProviderDefinition } from '../shared/provider';
 import { TaskClient } from '../shared/taskClient';
 import { FINISHED_STATUSES } from '../shared/types';
@@ -24,34 +25,39 @@ import type { Verified } from './verify';
  */
 export const ANSWER_BUDGET_MS = 8000;
 
-function itemJson(
+/**
+ * The run's items: one per image, in the shape of the provider nodes' output (nodes/shared/
+ * output.ts), plus what only a delivery has. A task without images (failed, or a progress event)
+ * is one item with imageUrl null.
+ */
+function deliveryItems(
 	provider: ProviderDefinition,
 	snapshot: TaskSnapshot,
 	event: unknown,
-): IDataObject {
-	const json: IDataObject = {
-		provider: provider.adapter.displayName,
-		model: snapshot.model ?? null,
-		taskId: snapshot.taskId,
-		status: snapshot.status,
-		imageUrls: snapshot.imageUrls,
-		imageUrl: snapshot.imageUrls[0] ?? null,
-		credits: creditsPerImage(provider.adapter, snapshot, Math.max(snapshot.imageUrls.length, 1)),
-		...(snapshot.cost ?? {}),
-	};
-	if (snapshot.progress !== undefined) json.progress = snapshot.progress;
-	if (snapshot.error) {
-		json.error = { code: snapshot.error.code ?? null, message: snapshot.error.message };
-	}
-	if (typeof event === 'string') json.event = event;
-	return json;
+	deliveryKey: string,
+): INodeExecutionData[] {
+	const urls: Array<string | null> = snapshot.imageUrls.length > 0 ? snapshot.imageUrls : [null];
+	return urls.map((imageUrl, index) => {
+		const json = imageJson(provider.adapter, snapshot, {
+			imageUrl,
+			index,
+			imagesInTask: Math.max(snapshot.imageUrls.length, 1),
+		});
+		if (snapshot.progress !== undefined) json.progress = snapshot.progress;
+		if (snapshot.error) {
+			json.error = { code: snapshot.error.code ?? null, message: snapshot.error.message };
+		}
+		if (typeof event === 'string') json.event = event;
+		json.deliveryKey = deliveryKey;
+		return { json };
+	});
 }
 
-/** Downloads a completed task's images into the item at once, one binary field per image. */
+/** Downloads a completed task's images at once, each into its own item's binary field. */
 async function attachImages(
 	fn: IWebhookFunctions,
 	verified: Verified,
-	item: INodeExecutionData,
+	items: INodeExecutionData[],
 	property: string,
 	deadline: number,
 ) {
@@ -71,10 +77,11 @@ async function attachImages(
 			async (url, n) => await client.download(url, `${snapshot.taskId}-${n + 1}`, bounds, limits),
 		),
 	);
-	item.binary = {};
-	images.forEach(
-		({ binary }, n) => (item.binary![n === 0 ? property : `${property}_${n + 1}`] = binary),
-	);
+	images.forEach(({ binary }, n) => {
+		items[n].binary = { [property]: binary };
+		items[n].json.fileName = binary.fileName;
+		items[n].json.mimeType = binary.mimeType;
+	});
 }
 
 /** One delivered task state, the same for every retry of that delivery: a key a later node can dedupe on. */
@@ -98,7 +105,7 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const property = String(options.binaryPropertyName || 'data').trim() || 'data';
 	const badField = checkFieldName(property, 'Put Output Images in Field');
-	if (badField) return reply(this, 500, { error: `${badField.field}: ${badField.message}` });
+	if (badField) return reply(this, 500, { error: fieldMessage(badField) });
 	const body = this.getBodyData();
 	const verified = await verifyCallback(this, body, this.getHeaderData() as IDataObject);
 	if (!('provider' in verified)) return verified;
@@ -111,10 +118,7 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 		return reply(this, 200, { received: true, started: false });
 	}
 	const deliveryKey = deliveryKeyOf(provider, snapshot, finished);
-	const item: INodeExecutionData = {
-		json: itemJson(provider, snapshot, (body as IDataObject).event),
-	};
-	item.json.deliveryKey = deliveryKey;
+	const items = deliveryItems(provider, snapshot, (body as IDataObject).event, deliveryKey);
 	let failure: string | undefined;
 	// A delivery counts as seen only once its run's item is built: if a download fails, the
 	// provider's retry tries again instead of being answered "duplicate".
@@ -125,9 +129,9 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 		async () => {
 			const store = this.getWorkflowStaticData('node');
 			if (wasDelivered(store, deliveryKey)) return false;
-			if (options.downloadImages && snapshot.status === 'completed') {
+			if (options.output === 'binary' && snapshot.status === 'completed') {
 				try {
-					await attachImages(this, verified, item, property, deadline);
+					await attachImages(this, verified, items, property, deadline);
 				} catch (error) {
 					failure = (error as Error).message;
 					return false;
@@ -137,7 +141,7 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 			return true;
 		},
 	);
-	if (outcome === 'started') return { workflowData: [[item]] };
+	if (outcome === 'started') return { workflowData: [items] };
 	if (failure !== undefined) {
 		return reply(this, 503, { error: `${failure}. Deliver again; no run was started.` });
 	}

@@ -7,23 +7,24 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { imageNodeProperties } from '../shared/actions/index';
-import { agentTool, IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
+import { imageNodeText } from '../shared/descriptions/models';
 import { runImageNode } from '../shared/router';
 import { starMagic } from './StarMagic.provider';
 
 export class StarMagic implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'StarMagic',
+		displayName: 'GPT Image (StarMagic)',
 		name: 'starMagic',
 		icon: { light: 'file:../../icons/starmagic.svg', dark: 'file:../../icons/starmagic.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: IMAGE_NODE_SUBTITLE,
-		description: 'Generate and edit images with OpenAI GPT Image models through StarMagic',
-		defaults: { name: 'StarMagic' },
+		description: imageNodeText(starMagic),
+		defaults: { name: 'GPT Image (StarMagic)' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: agentTool('StarMagic'),
+		usableAsTool: true,
 		credentials: [{ name: 'starMagicApi', required: true }],
 		properties: imageNodeProperties(starMagic),
 	};

@@ -5,12 +5,32 @@ import { ResponseShapeError } from './schema';
 import type { FieldProblem, ProviderError } from './types';
 
 /** A bad parameter: the message names the field, the description says what to do. */
+/**
+ * "Prompt is empty", "Prompt has 2,050 characters; ...": a message that is the rest of a sentence
+ * about the field follows its name; any other is set off with a colon ("Model: "x" is not ...").
+ */
+export function fieldMessage(problem: FieldProblem): string {
+	return /^(is|has|must|takes|points|and)\b/.test(problem.message)
+		? `${problem.field} ${problem.message}`
+		: `${problem.field}: ${problem.message}`;
+}
+
+/** A number as people write it: 2,000. */
+export function count(n: number): string {
+	return n.toLocaleString('en-US');
+}
+
+/** "a" or "an" before a word. */
+export function article(word: string): string {
+	return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
 export function fieldError(
 	node: INode,
 	problem: FieldProblem,
 	itemIndex: number,
 ): NodeOperationError {
-	return new NodeOperationError(node, `${problem.field}: ${problem.message}`, {
+	return new NodeOperationError(node, fieldMessage(problem), {
 		itemIndex,
 		description: problem.fix,
 	});

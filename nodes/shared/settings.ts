@@ -37,7 +37,8 @@ export function runsAsAgentTool(fn: IExecuteFunctions): boolean {
 export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSettings {
 	const options = fn.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const poll = Number(options.pollIntervalSeconds ?? 0);
-	const output = options.output ?? (runsAsAgentTool(fn) ? 'url' : 'binary');
+	const chosen = options.output ?? 'default';
+	const output = chosen === 'default' ? (runsAsAgentTool(fn) ? 'url' : 'binary') : chosen;
 	return {
 		output: output === 'url' ? 'url' : 'binary',
 		binaryPropertyName: String(options.binaryPropertyName ?? 'data').trim() || 'data',

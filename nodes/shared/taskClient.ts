@@ -10,7 +10,14 @@ import { policyFor } from './resultUrls';
 import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
-import type { Balance, BaseUrls, HttpCall, ProviderAdapter, TaskSnapshot } from './types';
+import type {
+	Balance,
+	BaseUrls,
+	HttpCall,
+	ProviderAdapter,
+	ProviderError,
+	TaskSnapshot,
+} from './types';
 import { attempt as sendOnce } from './transport';
 import { CancelledError, pause } from './wait';
 
@@ -39,6 +46,20 @@ export function isUncertainSubmit(error: unknown): boolean {
 /** Said of such a submission; a retry of the node never sends it again, so this stays true. */
 export function uncertainSubmitText(provider: string): string {
 	return `The request failed after it was sent, so the provider may have created (and billed) a task. It was not sent again, and Retry On Fail will not send it again either: check your ${provider} dashboard before running the item again.`;
+}
+
+/** A status read the provider answers "not found" says what to check, not the same words again. */
+function withNextStep(
+	kind: RequestKind,
+	statusCode: number | undefined,
+	error: ProviderError,
+	provider: string,
+): ProviderError {
+	if (kind !== 'status' || statusCode !== 404 || error.description) return error;
+	return {
+		...error,
+		description: `Check the Task ID: it must be the taskId of a task made with this ${provider} credential (another account's tasks are not found), and tasks older than about a day may be gone.`,
+	};
 }
 
 /** Per-call limits, read from the item's options. */
@@ -220,7 +241,7 @@ export class TaskClient {
 				providerError(this.fn.getNode(), {
 					provider: this.adapter.displayName,
 					statusCode: result.statusCode,
-					error: result.error,
+					error: withNextStep(kind, result.statusCode, result.error, this.adapter.displayName),
 					itemIndex: limits.itemIndex,
 				});
 			await this.backoffOrThrow(kind, result.failure, attempt, limits, error);

@@ -5,6 +5,7 @@ import type {
 	ModelInfo,
 	ProviderAdapter,
 } from './types';
+import { article, count } from './errors';
 
 export const MAX_INPUT_IMAGES = 16;
 export const MAX_IMAGES_PER_ITEM = 10;
@@ -150,7 +151,7 @@ export function checkPrompt(prompt: string, model: ModelInfo): FieldProblem | un
 	if (length > model.promptMaxLength) {
 		return {
 			field: 'Prompt',
-			message: `has ${length} characters; ${model.name} takes at most ${model.promptMaxLength}`,
+			message: `has ${count(length)} characters; ${model.name} takes at most ${count(model.promptMaxLength)}`,
 			fix: 'Shorten the prompt, or choose a model with a longer limit',
 		};
 	}
@@ -260,7 +261,7 @@ export function checkTaskId(value: string, adapter: ProviderAdapter): FieldProbl
 			message:
 				value.trim() === ''
 					? 'is empty'
-					: `"${value.slice(0, 80)}" is not a ${adapter.displayName} task ID`,
+					: `"${value.slice(0, 80)}" is not ${article(adapter.displayName)} ${adapter.displayName} task ID`,
 			fix: `Use the taskId from an earlier Generate or Edit run, e.g. ${adapter.taskId.example}`,
 		};
 	}
@@ -289,15 +290,15 @@ export function checkRequest(
 	if (request.operation === 'edit' && inputImageCount === 0) {
 		problems.push({
 			field: 'Image URLs',
-			message: 'no input image was given',
+			message: 'has no image, and Input Binary Fields none either',
 			fix: 'Add at least one image URL or binary field to edit',
 		});
 	}
 	if (inputImageCount > MAX_INPUT_IMAGES) {
 		problems.push({
 			field: 'Image URLs',
-			message: `${inputImageCount} input images were given`,
-			fix: `Use at most ${MAX_INPUT_IMAGES} images in total (URLs plus binary fields)`,
+			message: `and Input Binary Fields have ${inputImageCount} images together; at most ${MAX_INPUT_IMAGES} are taken`,
+			fix: `Remove ${inputImageCount - MAX_INPUT_IMAGES} of them (URLs and binary fields count together)`,
 		});
 	}
 	for (const url of request.imageUrls)

@@ -47,7 +47,7 @@ async function trigger(node: NodeName, options: INodeParameters = {}): Promise<T
 
 describe.each(callbacking)('%s trigger', (node) => {
 	it('a delivery whose download fails is answered 503, not remembered, and its retry starts the run', async () => {
-		const handle = await trigger(node, { downloadImages: true });
+		const handle = await trigger(node, { output: 'binary' });
 		const delivery = await finishedDelivery(fakes, node);
 		fakes[node].inject({ route: 'download', status: 404 });
 		const first = await handle.call(delivery);
@@ -69,7 +69,7 @@ describe.each(callbacking)('%s trigger', (node) => {
 	});
 
 	it('five deliveries of the same task at once start one run, with a stable delivery key', async () => {
-		const handle = await trigger(node, { downloadImages: true });
+		const handle = await trigger(node, { output: 'binary' });
 		const delivery = await finishedDelivery(fakes, node);
 		const calls = await Promise.all(
 			Array.from({ length: 5 }, async () => await handle.call(delivery)),

@@ -118,7 +118,7 @@ function safetyNetWorkflows(): Array<Record<string, any>> {
 	noDownload.id = 'gptImgDupNoDwnld';
 	noDownload.name = 'Duplicate deliveries: receive without downloading';
 	const trigger = nodeNamed(noDownload, 'GPT Image Trigger');
-	trigger.parameters.options = { downloadImages: false };
+	trigger.parameters.options = { output: 'url' };
 	trigger.webhookId = NO_DOWNLOAD_WEBHOOK;
 	return [submit, receive, collect, noDownload];
 }

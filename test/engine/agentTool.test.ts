@@ -115,6 +115,7 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 
 			// What the model reads: the operation's action, and one argument, the prompt.
 			expect(call.description).toBe(`Generate an image in ${display}`);
+			const provider = display.replace(/^GPT Image \((.*)\)$/, '$1');
 			expect(call.argNames).toEqual(['prompt']);
 			expect(call.error).toBeUndefined();
 
@@ -123,7 +124,7 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			expect(answer).toHaveLength(1);
 			expect(answer[0]).toEqual(
 				expect.objectContaining({
-					provider: display,
+					provider,
 					model: 'gpt-image-1.5',
 					prompt: 'A lighthouse at dawn',
 					status: 'completed',
@@ -158,7 +159,7 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			},
 			{ prompt: 'Make it night', imageUrls: source },
 		);
-		expect(call.description).toBe('Edit an image in EvoLink');
+		expect(call.description).toBe('Edit an image in GPT Image (EvoLink)');
 		expect(call.argNames).toEqual(['imageUrls', 'prompt']);
 		expect(JSON.parse(call.result!)[0].imageUrl).toMatch(/^http/);
 		const submit = fakes.evoLink.requests.find((r) => r.route === 'submit')!;
@@ -195,10 +196,24 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 		for (const node of NODES) {
 			const tool = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}Tool`]
 				.description as INodeTypeDescription;
-			const property = tool.properties.find((p) => p.name === 'toolDescription')!;
-			expect(property.default).toMatch(
-				/^Creates an image with OpenAI GPT Image \(through \w+\) from a text prompt, or edits images given as public URLs, and returns the image URLs/,
+			const properties = tool.properties.filter((p) => p.name === 'toolDescription');
+			expect(properties).toHaveLength(1);
+			expect(properties[0].default).toMatch(
+				/^Creates an image with OpenAI GPT Image [\d., and]+ \(through \w+\) from a text prompt, or edits images given as public URLs\. Returns the image URLs/,
 			);
+			// n8n's editor keeps a manual description that is neither empty, the node's description,
+			// nor the automatic text: so Set Manually starts from this one.
+			expect(properties[0].default).not.toBe(tool.description);
 		}
+	});
+
+	it('fills the prompt from the agent by default, so a new tool node has nothing left to fill in', async () => {
+		const { call } = await callAsTool(
+			'evoLink',
+			{ operation: 'generate', options: { pollIntervalSeconds: 1 } },
+			{ prompt: 'A harbour at night' },
+		);
+		expect(call.argNames).toEqual(['prompt']);
+		expect(JSON.parse(call.result!)[0].prompt).toBe('A harbour at night');
 	});
 });

@@ -111,7 +111,7 @@ describe('provider failures', () => {
 		const out = result.output();
 		expect(out[0].json.status).toBe('completed');
 		expect(out[1]).toMatchObject({
-			json: { error: 'Prompt: is empty', description: expect.any(String) },
+			json: { error: 'Prompt is empty', description: expect.any(String) },
 			pairedItem: { item: 1 },
 		});
 		expect(fakes.apiframe.counts.submissions).toBe(1);

@@ -48,8 +48,27 @@ describe.each(NODES)('%s Generate', (node) => {
 		expect(binary.fileName).toBe(`${taskId}-1.png`);
 		expect(binary.mimeType).toBe('image/png');
 		expect((await readBinary(binary)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
-		if (isApiframe(node)) expect(item.json.creditCost).toEqual(expect.any(Number));
-		else expect(item.json.usage).toMatchObject({ billing_rule: 'per_call' });
+		// One figure for every provider, the provider's own fields kept under providerData.
+		expect(item.json.credits).toEqual(expect.any(Number));
+		if (isApiframe(node))
+			expect(item.json.providerData).toEqual({ creditCost: expect.any(Number) });
+		else
+			expect(item.json.providerData).toEqual({
+				usage: expect.objectContaining({ billing_rule: 'per_call' }),
+			});
+		expect(Object.keys(item.json)).toEqual([
+			'provider',
+			'model',
+			'taskId',
+			'status',
+			'prompt',
+			'imageUrl',
+			'index',
+			'credits',
+			'providerData',
+			'fileName',
+			'mimeType',
+		]);
 
 		const fake = fakes[node];
 		expect(fake.counts.submissions).toBe(1);

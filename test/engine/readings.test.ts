@@ -61,7 +61,7 @@ describe.each(READINGS)('Apiframe, %s reading', (_name, reading, firstTry) => {
 	beforeEach(() => (apiframe.options.apiframeReading = { ...reading }));
 
 	it('callback: the job records the webhook and the trigger starts the run; the next item sends the shape that worked', async () => {
-		await listen({ provider: 'apiframe', options: { downloadImages: true } });
+		await listen({ provider: 'apiframe', options: { output: 'binary' } });
 		const result = await runImage(
 			fakes,
 			'apiframe',

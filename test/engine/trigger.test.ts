@@ -28,13 +28,16 @@ let trigger: TriggerHandle;
 const ORIGIN = PUBLIC_ORIGIN;
 const PUBLIC = `${ORIGIN}gpt-image`;
 
-async function useTrigger(parameters: INodeParameters, withApiframeCredential = true) {
+/** The credentials selected in the trigger: all of them by default. */
+type Selected = Record<string, { id: string; name: string }>;
+
+async function useTrigger(parameters: INodeParameters, selected?: Selected) {
 	trigger = await createTrigger({
 		node: {
 			name: 'GPT Image Trigger',
 			type: 'gptImageTrigger',
 			parameters,
-			...(withApiframeCredential ? {} : { credentials: {} }),
+			...(selected ? { credentials: selected } : {}),
 		},
 		credentials: credentialsFor(fakes),
 	});
@@ -72,18 +75,48 @@ async function submitWithCallback(node: NodeName, prompt: string, url = PUBLIC) 
 const started = () => bridge.started();
 
 describe.each(NODES)('%s callback', (node) => {
-	it('starts one run with the task and its images, downloaded as binary', async () => {
-		await useTrigger({ provider: node, options: { downloadImages: true } });
+	it('starts one run with one item per image, in the shape of the provider nodes, downloaded as binary', async () => {
+		await useTrigger({ provider: node, options: { output: 'binary' } });
 		const taskId = await submitWithCallback(node, 'a lighthouse');
 		expect(started()).toHaveLength(1);
-		const [item] = started()[0].items!;
+		const items = started()[0].items!;
+		expect(items).toHaveLength(1);
+		const [item] = items;
 		expect(item.json).toMatchObject({
+			provider: expect.any(String),
 			taskId,
 			status: 'completed',
 			imageUrl: expect.stringContaining(fakes[node].baseUrl),
+			index: 0,
+			credits: expect.any(Number),
+			providerData: expect.any(Object),
+			deliveryKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+			fileName: `${taskId}-1.png`,
+			mimeType: 'image/png',
 		});
-		expect(item.json.imageUrls).toHaveLength(1);
 		expect((await readBinary(item.binary!.data)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+	});
+
+	it('passes the URLs by default, one item per image', async () => {
+		await useTrigger({ provider: node });
+		const taskId = await runImage(fakes, node, {
+			operation: 'generate',
+			prompt: 'two boats',
+			numberOfImages: 2,
+			completion: 'callback',
+			callbackUrl: PUBLIC,
+		}).then((r) => r.output().map((i) => i.json.taskId as string));
+		await fakes[node].whenCallbacksIdle();
+		const runs = started();
+		// gpt-image-1.5 on StarMagic/EvoLink makes one image per task: two tasks, two runs.
+		const images = runs.flatMap((run) => run.items!);
+		expect(images).toHaveLength(2);
+		expect(new Set(images.map((i) => i.json.taskId))).toEqual(new Set(taskId));
+		expect(images.every((i) => i.binary === undefined && typeof i.json.imageUrl === 'string')).toBe(
+			true,
+		);
+		for (const run of runs)
+			expect(run.items!.map((i) => i.json.index)).toEqual(run.items!.map((_, n) => n));
 	});
 
 	it('reports a failed task with its error', async () => {
@@ -93,7 +126,7 @@ describe.each(NODES)('%s callback', (node) => {
 		expect(item.json).toMatchObject({
 			taskId,
 			status: 'failed',
-			imageUrls: [],
+			imageUrl: null,
 			error: { message: expect.stringMatching(/policy/i) },
 		});
 	});
@@ -160,11 +193,25 @@ describe('delivery rules', () => {
 		).not.toBe(401);
 	});
 
-	it('Apiframe without a credential in the trigger refuses to guess', async () => {
-		await useTrigger({ provider: 'auto' }, false);
+	it('a call from a provider whose credential is not selected is refused (401)', async () => {
+		await useTrigger({ provider: 'auto' }, { evoLinkApi: { id: '1', name: 'EvoLink' } });
 		await submitWithCallback('apiframe', 'who signs');
 		expect(fakes.apiframe.callbacks[0].status).toBe(401);
 		expect(started()).toHaveLength(0);
+	});
+
+	it('publishing a trigger that confirms with the provider but has no credential fails with what to do', async () => {
+		await expect(useTrigger({ provider: 'auto' }, {})).rejects.toThrow(
+			'Select the StarMagic, EvoLink or Apiframe credential in the trigger',
+		);
+		await expect(useTrigger({ provider: 'evoLink' }, {})).rejects.toThrow(
+			'Select the EvoLink credential in the trigger',
+		);
+		// Shared Secret Only needs no credential.
+		await useTrigger(
+			{ provider: 'evoLink', verification: 'secret', sharedSecret: 'a'.repeat(20) },
+			{},
+		);
 	});
 
 	it('a shared secret is part of the trigger URL: the URL without it is not routed to the trigger', async () => {

@@ -30,46 +30,46 @@ const urls = (n: number) =>
 /** [what, node, parameters, message, input items] */
 const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?]> = [
 	// Prompt
-	['empty prompt', 'evoLink', gen({ prompt: '  ' }), /^Prompt: is empty/],
+	['empty prompt', 'evoLink', gen({ prompt: '  ' }), /^Prompt is empty/],
 	[
 		'empty prompt from an expression',
 		'apiframe',
 		gen({ prompt: '={{ $json.missing ?? "" }}' }),
-		/^Prompt: is empty/,
+		/^Prompt is empty/,
 	],
 	[
 		'prompt over 2000 for gpt-image-1.5',
 		'starMagic',
 		gen({ prompt: 'x'.repeat(2001) }),
-		/^Prompt: has 2001 characters; GPT Image 1.5 takes at most 2000/,
+		/^Prompt has 2,001 characters; GPT Image 1.5 takes at most 2,000/,
 	],
 	[
 		'prompt over 2000 for EvoLink gpt-image-1',
 		'evoLink',
 		gen({ model: 'gpt-image-1', prompt: 'x'.repeat(2001) }),
-		/^Prompt: has 2001 characters; GPT Image 1 takes/,
+		/^Prompt has 2,001 characters; GPT Image 1 takes/,
 	],
 	[
 		'prompt over 2000 on Apiframe gpt-image-2',
 		'apiframe',
 		gen({ model: 'gpt-image-2', prompt: 'x'.repeat(2001) }),
-		/^Prompt: has 2001/,
+		/^Prompt has 2,001/,
 	],
 	[
 		'prompt over 32000 on gpt-image-2',
 		'evoLink',
 		gen({ model: 'gpt-image-2', prompt: 'x'.repeat(32001) }),
-		/^Prompt: has 32001 characters; GPT Image 2 takes at most 32000/,
+		/^Prompt has 32,001 characters; GPT Image 2 takes at most 32,000/,
 	],
 	// Number of images
-	['11 images', 'apiframe', gen({ numberOfImages: 11 }), /^Number of Images: is 11/],
+	['11 images', 'apiframe', gen({ numberOfImages: 11 }), /^Number of Images is 11/],
 	[
 		'0 images from an expression',
 		'evoLink',
 		gen({ numberOfImages: '={{ 0 }}' }),
-		/^Number of Images: is 0/,
+		/^Number of Images is 0/,
 	],
-	['2.5 images', 'starMagic', gen({ numberOfImages: '={{ 2.5 }}' }), /^Number of Images: is 2.5/],
+	['2.5 images', 'starMagic', gen({ numberOfImages: '={{ 2.5 }}' }), /^Number of Images is 2.5/],
 	// Sizes and options a model does not take
 	[
 		'custom size not in multiples of 16',
@@ -148,14 +148,19 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'edit without images',
 		'evoLink',
 		{ operation: 'edit', prompt: 'x' },
-		/^Image URLs: no input image was given/,
+		/^Image URLs has no image, and Input Binary Fields none either/,
 	],
-	['17 image URLs', 'apiframe', edit({ imageUrls: urls(17) }), /^Image URLs: 17 input images/],
+	[
+		'17 image URLs',
+		'apiframe',
+		edit({ imageUrls: urls(17) }),
+		/^Image URLs and Input Binary Fields have 17 images together; at most 16/,
+	],
 	[
 		'16 URLs plus a binary',
 		'evoLink',
 		edit({ imageUrls: urls(16), binaryFields: 'data' }),
-		/^Image URLs: 17 input images/,
+		/^Image URLs and Input Binary Fields have 17 images together; at most 16/,
 		withBinary({ data: png }),
 	],
 	[
@@ -254,49 +259,49 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'http callback',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: 'http://n8n.example.com/hook' }),
-		/^Callback URL: must use https/,
+		/^Callback URL must use https/,
 	],
 	[
 		'loopback callback',
 		'starMagic',
 		gen({ completion: 'callback', callbackUrl: 'https://127.0.0.1/hook' }),
-		/^Callback URL: points to a private or local address/,
+		/^Callback URL points to a private or local address/,
 	],
 	[
 		'localhost callback',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: 'https://localhost:5678/webhook/x' }),
-		/^Callback URL: points to a private or local address \(localhost\)/,
+		/^Callback URL points to a private or local address \(localhost\)/,
 	],
 	[
 		'private 10/8 callback',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: 'https://10.0.0.5/hook' }),
-		/^Callback URL: points to a private/,
+		/^Callback URL points to a private/,
 	],
 	[
 		'private 192.168 callback',
 		'starMagic',
 		gen({ completion: 'callback', callbackUrl: 'https://192.168.0.10/hook' }),
-		/^Callback URL: points to a private/,
+		/^Callback URL points to a private/,
 	],
 	[
 		'IPv6 loopback callback',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: 'https://[::1]/hook' }),
-		/^Callback URL: points to a private/,
+		/^Callback URL points to a private/,
 	],
 	[
 		'cloud metadata address callback',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: 'https://169.254.169.254/latest' }),
-		/^Callback URL: points to a private/,
+		/^Callback URL points to a private/,
 	],
 	[
 		'callback over 2048 characters',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: `https://n8n.example.com/${'x'.repeat(2050)}` }),
-		/^Callback URL: is 2074 characters long/,
+		/^Callback URL is 2074 characters long/,
 	],
 	[
 		'webhook URL that is not a URL',
@@ -308,7 +313,7 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'webhook URL over 2048 characters',
 		'apiframe',
 		gen({ completion: 'callback', callbackUrl: `https://n8n.example.com/${'x'.repeat(2050)}` }),
-		/^Webhook URL: is 2074 characters long/,
+		/^Webhook URL is 2074 characters long/,
 	],
 	[
 		'unknown webhook event',
@@ -324,20 +329,20 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'callback completion without a URL',
 		'evoLink',
 		gen({ completion: 'callback', callbackUrl: '={{ "" }}' }),
-		/^Callback URL: is empty/,
+		/^Callback URL is empty/,
 	],
 	// Task IDs
 	[
 		'Apiframe ID on EvoLink',
 		'evoLink',
 		wait('a1b2c3d4-e5f6-7890-abcd-ef1234567890'),
-		/^Task ID: "a1b2c3d4-.*" is not a EvoLink task ID/,
+		/^Task ID: "a1b2c3d4-.*" is not an EvoLink task ID/,
 	],
 	[
 		'EvoLink ID on Apiframe',
 		'apiframe',
 		wait('task-unified-1757156493-imcg5zqt'),
-		/^Task ID: .* is not a Apiframe task ID/,
+		/^Task ID: .* is not an Apiframe task ID/,
 	],
 	[
 		'short ID on StarMagic',
@@ -349,13 +354,13 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'ID with spaces',
 		'evoLink',
 		wait('task-unified-17 5715'),
-		/^Task ID: .* is not a EvoLink task ID/,
+		/^Task ID: .* is not an EvoLink task ID/,
 	],
 	[
 		'empty task ID from an expression',
 		'starMagic',
 		wait('={{ $json.missing ?? "" }}'),
-		/^Task ID: is empty/,
+		/^Task ID is empty/,
 	],
 ];
 
@@ -392,7 +397,7 @@ describe(`${BAD_INPUTS.length} bad inputs fail before any request`, () => {
 		const result = await runImage(fakes, 'evoLink', gen({ prompt: '={{ $json.prompt }}' }), {
 			items: [{ json: { prompt: 'good' } }, { json: { prompt: '' } }],
 		});
-		expect(result.error?.message).toMatch(/^Prompt: is empty/);
+		expect(result.error?.message).toMatch(/^Prompt is empty/);
 		expect(fakes.evoLink.requests).toHaveLength(0);
 	});
 });

@@ -22,19 +22,39 @@ describe('node descriptions', () => {
 		(name, node) => {
 			const d = node.description;
 			expect(d.name).toBe(name);
-			// As an AI Agent tool: a description written for the model, naming the provider and the URLs it gets back.
-			const tool = d.usableAsTool as { replacements: { description: string } };
-			expect(tool.replacements.description).toContain(d.displayName);
-			expect(tool.replacements.description).toMatch(/returns the image URLs/);
+			expect(d.usableAsTool).toBe(true);
+			// The panel: "GPT Image (EvoLink)", with the models and whose account it bills.
+			expect(d.displayName).toMatch(/^GPT Image \((StarMagic|EvoLink|Apiframe)\)$/);
+			expect(d.description).toMatch(
+				/^Create and edit images with GPT Image [\d., and]+, billed to your \w+ account$/,
+			);
+			// As an AI Agent tool: Set Manually starts from a description written for the model.
+			const toolText = d.properties.find((p) => p.name === 'toolDescription')!;
+			expect(toolText.displayOptions?.show).toEqual({
+				'@tool': [true],
+				descriptionType: ['manual'],
+			});
+			expect(String(toolText.default)).toMatch(
+				/^Creates an image with OpenAI GPT Image .* Returns the image URLs/,
+			);
 			expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
-			const operation = d.properties.find((p) => p.name === 'operation')!;
-			expect(operation.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual([
+			const operations = d.properties.filter((p) => p.name === 'operation');
+			expect(operations[0].options!.map((o) => ('value' in o ? o.value : undefined))).toEqual([
 				'generate',
 				'edit',
 				'waitForTask',
 			]);
+			expect(operations[1].options!.map((o) => ('value' in o ? o.value : undefined))).toEqual([
+				'getCredits',
+			]);
 			expect(shownFor(d.properties, 'model')[0].default).toBe('gpt-image-1.5');
-			expect(shownFor(d.properties, 'prompt')[0].required).toBe(true);
+			const prompts = shownFor(d.properties, 'prompt');
+			// One Prompt per prompt limit (its hint names that limit), and one an agent fills in.
+			const forPeople = prompts.filter((p) => p.displayOptions?.hide?.['@tool']);
+			expect(forPeople.every((p) => p.required === true)).toBe(true);
+			const forAgent = prompts.filter((p) => p.displayOptions?.show?.['@tool']);
+			expect(forAgent.map((p) => p.required)).toEqual([false, false]);
+			expect(String(forAgent[0].default)).toMatch(/^=\{\{ \$fromAI\('prompt', /);
 			expect(shownFor(d.properties, 'taskId')[0].displayOptions?.show?.operation).toEqual([
 				'waitForTask',
 			]);
@@ -53,7 +73,9 @@ describe('node descriptions', () => {
 			const props = node.description.properties;
 			for (const p of props) {
 				for (const [ref, values] of Object.entries(p.displayOptions?.show ?? {})) {
-					const targets = props.filter((t) => t.name === ref);
+					// n8n's own: '@tool' (the node as an AI Agent tool), '/x' (a top-level parameter).
+					if (ref === '@tool') continue;
+					const targets = props.filter((t) => t.name === ref.replace(/^\//, ''));
 					expect(targets.length).toBeGreaterThan(0);
 					const known = targets.flatMap((t) =>
 						(t.options ?? []).map((o) => ('value' in o ? o.value : undefined)),

@@ -87,7 +87,7 @@ describe('runImageNode', () => {
 	});
 
 	it('checks every item before sending anything: one bad item stops the node with zero requests', async () => {
-		await expect(run([item('fine'), item('   ')])).rejects.toThrow('Prompt: is empty');
+		await expect(run([item('fine'), item('   ')])).rejects.toThrow('Prompt is empty');
 		expect(fake.counts.total).toBe(0);
 	});
 
@@ -102,7 +102,7 @@ describe('runImageNode', () => {
 			{ item: 2 },
 			{ item: 3 },
 		]);
-		expect(out[1].json).toEqual({ error: 'Prompt: is empty', description: expect.any(String) });
+		expect(out[1].json).toEqual({ error: 'Prompt is empty', description: expect.any(String) });
 		expect(out[2].json.error).toMatch(/Task task-unified-.* failed: /);
 		expect([out[0].json.status, out[3].json.status]).toEqual(['completed', 'completed']);
 		expect(fake.counts.submissions).toBe(3);

@@ -20,7 +20,7 @@ describe('shared validation', () => {
 		expect(checkRequest(request({ prompt: '🦊'.repeat(2000) }), evoLinkAdapter, 0)).toBeUndefined();
 		expect(checkRequest(request({ prompt: 'x'.repeat(2001) }), evoLinkAdapter, 0)).toMatchObject({
 			field: 'Prompt',
-			message: expect.stringContaining('2000'),
+			message: expect.stringContaining('2,000'),
 		});
 		expect(
 			checkRequest(request({ model: 'gpt-image-2', prompt: 'x'.repeat(32000) }), evoLinkAdapter, 0),
@@ -43,10 +43,10 @@ describe('shared validation', () => {
 		});
 		expect(checkRequest(request({ operation: 'edit' }), evoLinkAdapter, 0)).toMatchObject({
 			field: 'Image URLs',
-			message: expect.stringContaining('no input image'),
+			message: expect.stringContaining('has no image'),
 		});
 		expect(checkRequest(request({ operation: 'edit' }), evoLinkAdapter, 17)).toMatchObject({
-			message: '17 input images were given',
+			message: 'and Input Binary Fields have 17 images together; at most 16 are taken',
 		});
 		expect(
 			checkRequest(request({ operation: 'edit', maskUrl: 'https://a/m.png' }), evoLinkAdapter, 1),

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { binaryPropertyOption, optionsCollection } from '../descriptions/common';
+import { modelList } from '../descriptions/models';
 import type { ProviderDefinition } from '../provider';
 import { getCredits } from './account/getCredits.operation';
 import type { OperationModule } from './context';
@@ -146,6 +147,12 @@ function imageOptions(): INodeProperties {
 			type: 'options',
 			options: [
 				{
+					name: 'Default',
+					value: 'default',
+					description:
+						'Binary files; URLs only when the node is an AI Agent tool, since an agent cannot read binary files',
+				},
+				{
 					name: 'Binary Files',
 					value: 'binary',
 					description: 'Download each image into a binary field',
@@ -156,9 +163,8 @@ function imageOptions(): INodeProperties {
 					description: "Return the provider's image URLs (they expire after about 24 hours)",
 				},
 			],
-			default: 'binary',
-			description:
-				'As an AI Agent tool the node returns URLs unless this is set, since an agent cannot read binary files',
+			default: 'default',
+			description: 'Whether to download the images or return their URLs',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
@@ -180,9 +186,46 @@ function imageOptions(): INodeProperties {
 	]);
 }
 
+/**
+ * As an AI Agent tool: n8n's Tool Description choice, declared here so that Set Manually starts
+ * from a text that tells a model what the tool does (n8n would otherwise fill in the operation's
+ * name). Shown only on the tool (`@tool`).
+ */
+function toolFields(provider: ProviderDefinition): INodeProperties[] {
+	const name = provider.adapter.displayName;
+	return [
+		{
+			displayName: 'Tool Description',
+			name: 'descriptionType',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{
+					name: 'Set Automatically',
+					value: 'auto',
+					description: 'Automatically set based on resource and operation',
+				},
+				{ name: 'Set Manually', value: 'manual', description: 'Manually set the description' },
+			],
+			default: 'auto',
+			displayOptions: { show: { '@tool': [true] } },
+		},
+		{
+			displayName: 'Description',
+			name: 'toolDescription',
+			type: 'string',
+			typeOptions: { rows: 3 },
+			default: `Creates an image with OpenAI ${modelList(provider)} (through ${name}) from a text prompt, or edits images given as public URLs. Returns the image URLs, valid for about 24 hours.`,
+			description: 'What the agent is told this tool does',
+			displayOptions: { show: { '@tool': [true], descriptionType: ['manual'] } },
+		},
+	];
+}
+
 /** The whole property list of a provider node: each operation's own fields, then Options. */
 export function imageNodeProperties(provider: ProviderDefinition): INodeProperties[] {
 	return [
+		...toolFields(provider),
 		...resourceAndOperation(provider),
 		...Object.values(OPERATIONS).flatMap((operation) => operation.description(provider)),
 		{ ...imageOptions(), displayOptions: { show: { resource: ['image'] } } },

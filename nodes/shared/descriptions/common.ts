@@ -1,4 +1,4 @@
-import type { INodeProperties, INodePropertyOptions, UsableAsToolDescription } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import type { ModelInfo } from '../types';
 
@@ -86,15 +86,3 @@ const OPERATION_TITLES =
 
 /** Under the node on the canvas: "Generate: gpt-image-1.5", or "Wait for Task" alone. */
 export const IMAGE_NODE_SUBTITLE = `={{${OPERATION_TITLES}[$parameter["operation"]] + (["generate", "edit"].includes($parameter["operation"]) ? ": " + $parameter["model"] : "")}}`;
-
-/**
- * The node as an AI Agent tool. The replaced description is the default text of the tool's
- * Description when the user sets it manually (Set Automatically reads the operation's action).
- */
-export function agentTool(provider: string): UsableAsToolDescription {
-	return {
-		replacements: {
-			description: `Creates an image with OpenAI GPT Image (through ${provider}) from a text prompt, or edits images given as public URLs, and returns the image URLs (valid for about 24 hours)`,
-		},
-	};
-}

@@ -86,6 +86,7 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 			type: 'options',
 			options: QUALITY,
 			default: 'high',
+			hint: "High is the provider's default for this model; GPT Image 2 has its own Quality (default Medium)",
 			displayOptions: forModels(classic),
 		},
 		{
@@ -94,6 +95,7 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 			type: 'options',
 			options: QUALITY,
 			default: 'medium',
+			hint: "Medium is the provider's default for GPT Image 2; the other models have their own Quality (default High)",
 			displayOptions: forModels(v2),
 		},
 		{

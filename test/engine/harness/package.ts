@@ -47,7 +47,8 @@ function instances<T>(file: string): T[] {
 
 /**
  * The tool twin, as n8n 2.41 builds it: the usableAsTool replacements applied, no main input, one
- * ai_tool output, and a Tool Description pair whose manual default is the node's description.
+ * ai_tool output, and, unless the node declares its own `toolDescription`, a Tool Description
+ * pair whose manual default is the node's description.
  * The same execute() runs when an agent calls the tool.
  */
 function asAgentTool(node: INodeType): INodeType {
@@ -81,7 +82,10 @@ function asAgentTool(node: INodeType): INodeType {
 			displayOptions: { show: { descriptionType: ['manual'] } },
 		},
 	];
-	description.properties = [...toolDescription, ...description.properties];
+	const declared = description.properties.some((p) => p.name === 'toolDescription');
+	description.properties = declared
+		? description.properties
+		: [...toolDescription, ...description.properties];
 	return Object.assign(Object.create(Object.getPrototypeOf(node)), node, { description });
 }
 

@@ -9,19 +9,53 @@ import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../../validation';
  * and restricts them to itself with `forOperation`.
  */
 
-export function promptAndModel({ adapter, fields }: ProviderDefinition): INodeProperties[] {
+/** What an AI Agent is told the prompt is, when it fills it in. */
+export const TOOL_PROMPT_HINT =
+	'What the image should show, in detail (subject, style, light, composition); for an edit, what to change';
+
+/**
+ * Prompt: one field per prompt limit, so its hint states the limit of the model selected; as an
+ * AI Agent tool, one field the agent fills in by default (n8n's `@tool`), so the node shows no
+ * "required" issue before the user has done anything.
+ */
+function promptFields({ adapter }: ProviderDefinition): INodeProperties[] {
+	const base: INodeProperties = {
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
+		description: 'What the image should show, or for Edit what to change',
+	};
+	const note = adapter.promptLimitNote ? ` (${adapter.promptLimitNote})` : '';
+	const limits = [...new Set(adapter.models.map((m) => m.promptMaxLength))];
 	return [
+		...limits.map((limit) => ({
+			...base,
+			hint: `${promptLengthHint(adapter.models.filter((m) => m.promptMaxLength === limit))}${note}`,
+			displayOptions: {
+				show: {
+					model: adapter.models.filter((m) => m.promptMaxLength === limit).map((m) => m.value),
+				},
+				hide: { '@tool': [true] },
+			},
+		})),
 		{
-			displayName: 'Prompt',
-			name: 'prompt',
-			type: 'string',
-			typeOptions: { rows: 4 },
-			default: '',
-			required: true,
-			placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
-			description: 'What the image should show, or for Edit what to change',
-			hint: `${promptLengthHint(adapter.models)}${adapter.promptLimitNote ? ` (${adapter.promptLimitNote})` : ''}`,
+			...base,
+			required: false,
+			default: `={{ $fromAI('prompt', '${TOOL_PROMPT_HINT}', 'string') }}`,
+			hint: `The agent writes the prompt: ${promptLengthHint(adapter.models).replace(/^Up/, 'up')}${note}`,
+			displayOptions: { show: { '@tool': [true] } },
 		},
+	];
+}
+
+export function promptAndModel(provider: ProviderDefinition): INodeProperties[] {
+	const { fields } = provider;
+	return [
+		...promptFields(provider),
 		{
 			displayName: 'Model',
 			name: 'model',

@@ -1,7 +1,7 @@
-import { creditsPerImage } from '../../spend';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData } from 'n8n-workflow';
 
 import { providerError } from '../../errors';
+import { imageJson } from '../../output';
 import type { ItemSettings } from '../../settings';
 import type { CallLimits } from '../../taskClient';
 import type { TaskSnapshot } from '../../types';
@@ -11,17 +11,6 @@ import type { OperationContext } from '../context';
 export interface ResultMeta {
 	model?: string;
 	prompt?: string;
-}
-
-function baseJson(ctx: OperationContext, snapshot: TaskSnapshot, meta: ResultMeta): IDataObject {
-	const json: IDataObject = {
-		provider: ctx.adapter.displayName,
-		model: snapshot.model ?? meta.model ?? null,
-		taskId: snapshot.taskId,
-		status: snapshot.status,
-	};
-	if (meta.prompt !== undefined) json.prompt = meta.prompt;
-	return json;
 }
 
 /** One item per submitted task, when the node does not wait for the images. */
@@ -34,12 +23,12 @@ export function taskItems(
 	asked: number[] = [],
 ): INodeExecutionData[] {
 	return snapshots.map((snapshot, index) => ({
-		json: {
-			...baseJson(ctx, snapshot, meta),
-			index,
-			credits: creditsPerImage(ctx.adapter, snapshot, asked[index] ?? 1),
-			...(snapshot.cost ?? {}),
-		},
+		json: imageJson(
+			ctx.adapter,
+			snapshot,
+			{ prompt: meta.prompt, imageUrl: null, index, imagesInTask: asked[index] ?? 1 },
+			meta.model,
+		),
 		pairedItem: { item: itemIndex },
 	}));
 }
@@ -98,8 +87,7 @@ export async function finishTasks(
 	// A provider cannot make the node fetch more images than were asked for.
 	const images = finished.flatMap((snapshot, t) => {
 		const urls = cappedImageUrls(snapshot.imageUrls, asked[t]);
-		const credits = creditsPerImage(ctx.adapter, snapshot, urls.length);
-		return urls.map((url, n) => ({ snapshot, url, n, credits }));
+		return urls.map((url, n) => ({ snapshot, url, n, count: urls.length }));
 	});
 	if (images.length === 0) {
 		// Never a silent empty output: a finished item without images is an error of that item.
@@ -113,14 +101,13 @@ export async function finishTasks(
 		});
 	}
 	return await Promise.all(
-		images.map(async ({ snapshot, url, n, credits }, index) => {
-			const json: IDataObject = {
-				...baseJson(ctx, snapshot, meta),
-				imageUrl: url,
-				index,
-				credits,
-				...(snapshot.cost ?? {}),
-			};
+		images.map(async ({ snapshot, url, n, count }, index) => {
+			const json = imageJson(
+				ctx.adapter,
+				snapshot,
+				{ prompt: meta.prompt, imageUrl: url, index, imagesInTask: count },
+				meta.model,
+			);
 			if (settings.output === 'url') return { json, pairedItem: { item: limits.itemIndex } };
 			const bounds = { maxBytes: settings.maxDownloadBytes, timeoutMs: settings.downloadTimeoutMs };
 			const slot = await ctx.downloads.acquire(1);

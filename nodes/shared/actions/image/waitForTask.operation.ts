@@ -11,11 +11,13 @@ export const waitForTask: OperationModule = {
 			displayName: 'Task ID',
 			name: 'taskId',
 			type: 'string',
-			default: '',
+			// Wait for Task usually follows a Generate/Edit that returned task IDs, or a callback.
+			default: '={{ $json.taskId }}',
 			required: true,
 			placeholder: fields.taskIdPlaceholder,
 			description:
 				'The taskId that Generate or Edit returned (Completion: Return Task IDs or Callback to a Trigger), or that a callback carried',
+			hint: 'By default the taskId field of the incoming item',
 			displayOptions: { show: { operation: ['waitForTask'] } },
 		},
 	],
@@ -32,7 +34,10 @@ export const waitForTask: OperationModule = {
 			run: async () => {
 				const limits = callLimits(settings, itemIndex, ctx.clock.now());
 				const first = await ctx.client.status(taskId, limits);
-				return await finishTasks(ctx, [{ ...first, taskId }], {}, settings, limits);
+				// The input's prompt (an earlier Generate's item) stays on the images it became.
+				const input = ctx.fn.getInputData()[itemIndex]?.json ?? {};
+				const meta = typeof input.prompt === 'string' ? { prompt: input.prompt } : {};
+				return await finishTasks(ctx, [{ ...first, taskId }], meta, settings, limits);
 			},
 		};
 	},

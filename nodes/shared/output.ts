@@ -1,0 +1,40 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { creditsPerImage } from './spend';
+import type { ProviderAdapter, TaskSnapshot } from './types';
+
+/**
+ * The one output shape of every node of the package (README, "Output"): Generate, Edit, Wait for
+ * Task and the trigger give one item per image with these fields, in this order. Provider fields
+ * are kept as sent, under `providerData`, so the top level stays camelCase and the same everywhere.
+ */
+export interface ImageFields {
+	/** The prompt of the request, or of the input item (Wait for Task), when known. */
+	prompt?: string;
+	/** The image's URL; null for an item that stands for a task without images yet. */
+	imageUrl: string | null;
+	/** Position of the image among the images of its input item (or delivery), from 0. */
+	index: number;
+	/** How many images the task returned or was asked for: spreads its cost over them. */
+	imagesInTask: number;
+}
+
+export function imageJson(
+	adapter: ProviderAdapter,
+	snapshot: TaskSnapshot,
+	fields: ImageFields,
+	model?: string,
+): IDataObject {
+	const json: IDataObject = {
+		provider: adapter.displayName,
+		model: snapshot.model ?? model ?? null,
+		taskId: snapshot.taskId,
+		status: snapshot.status,
+	};
+	if (fields.prompt !== undefined) json.prompt = fields.prompt;
+	json.imageUrl = fields.imageUrl;
+	json.index = fields.index;
+	json.credits = creditsPerImage(adapter, snapshot, fields.imagesInTask);
+	json.providerData = { ...(snapshot.cost ?? {}) };
+	return json;
+}
