@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class EvoLinkApi implements ICredentialType {
 	name = 'evoLinkApi';
@@ -17,6 +11,9 @@ export class EvoLinkApi implements ICredentialType {
 
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://evolink.ai/dashboard/keys';
+
+	/** How this provider's keys begin; the credential test says so when a refused key does not. */
+	static readonly keyPrefix = 'sk-';
 
 	properties: INodeProperties[] = [
 		{
@@ -55,11 +52,6 @@ export class EvoLinkApi implements ICredentialType {
 		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
 	};
 
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/v1/credits',
-			method: 'GET',
-		},
-	};
+	// No declarative `test`: n8n would run it instead of the nodes' `testedBy` function
+	// (nodes/shared/credentialTest.ts), which says what to check when the key or URL is wrong.
 }

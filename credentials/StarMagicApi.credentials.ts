@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class StarMagicApi implements ICredentialType {
 	name = 'starMagicApi';
@@ -18,6 +12,12 @@ export class StarMagicApi implements ICredentialType {
 
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://starmagic.ai/app/api-keys';
+
+	/**
+	 * How this provider's keys begin; the credential test says so when a refused key does not.
+	 * ASSUMPTION (docs/providers.md, "StarMagic"): its keys look like EvoLink's.
+	 */
+	static readonly keyPrefix = 'sk-';
 
 	properties: INodeProperties[] = [
 		{
@@ -49,12 +49,6 @@ export class StarMagicApi implements ICredentialType {
 		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
 	};
 
-	// ASSUMPTION (docs/providers.md, "StarMagic"): StarMagic documents no key-check route; EvoLink's is used.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/v1/credits',
-			method: 'GET',
-		},
-	};
+	// No declarative `test`: n8n would run it instead of the nodes' `testedBy` function
+	// (nodes/shared/credentialTest.ts), which says what to check when the key or URL is wrong.
 }

@@ -7,6 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { imageNodeProperties } from '../shared/actions/index';
+import { credentialTests } from '../shared/credentialTest';
 import { IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
 import { imageNodeText } from '../shared/descriptions/models';
 import { runImageNode } from '../shared/router';
@@ -25,9 +26,11 @@ export class Apiframe implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'apiframeApi', required: true }],
+		credentials: [{ name: 'apiframeApi', required: true, testedBy: 'apiframeApiTest' }],
 		properties: imageNodeProperties(apiframe),
 	};
+
+	methods = { credentialTest: credentialTests([apiframe]) };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await runImageNode.call(this, apiframe);

@@ -1,3 +1,4 @@
+import { EvoLinkApi } from '../../credentials/EvoLinkApi.credentials';
 import type { ProviderDefinition } from '../shared/provider';
 import type { ModelInfo } from '../shared/types';
 import { createUnifiedTaskAdapter } from '../shared/unifiedTask/unifiedTask.adapter';
@@ -12,6 +13,7 @@ const MODELS: ModelInfo[] = [
 
 export const evoLink: ProviderDefinition = {
 	key: 'evoLink',
+	credential: new EvoLinkApi(),
 	adapter: createUnifiedTaskAdapter({
 		displayName: 'EvoLink',
 		credentialType: 'evoLinkApi',

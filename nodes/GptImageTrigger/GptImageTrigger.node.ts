@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { credentialTests } from '../shared/credentialTest';
 import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
 import {
 	describeCallback,
@@ -79,6 +80,8 @@ export class GptImageTrigger implements INodeType {
 		],
 		properties: describeCallback(),
 	};
+
+	methods = { credentialTest: credentialTests(CALLBACK_PROVIDERS) };
 
 	/**
 	 * The providers take the callback URL with each task, so there is nothing to register at the

@@ -1,5 +1,6 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
+import { credentialTestName } from '../shared/credentialTest';
 import { binaryPropertyOption, optionsCollection } from '../shared/descriptions/common';
 import { CALLBACK_PROVIDERS, countWord, namesOf } from './callbacks';
 
@@ -33,6 +34,8 @@ export function triggerCredentials(): INodeCredentialDescription[] {
 	return CALLBACK_PROVIDERS.map((p) => ({
 		name: p.adapter.credentialType,
 		required: false,
+		// n8n tests a credential with the first node that lists it with testedBy: all of ours do.
+		testedBy: credentialTestName(p),
 		displayOptions: { show: { provider: ['auto', p.key], verification: ['provider'] } },
 	}));
 }

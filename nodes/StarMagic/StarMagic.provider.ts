@@ -1,3 +1,4 @@
+import { StarMagicApi } from '../../credentials/StarMagicApi.credentials';
 import type { ProviderDefinition } from '../shared/provider';
 import type { ModelInfo } from '../shared/types';
 import { createUnifiedTaskAdapter } from '../shared/unifiedTask/unifiedTask.adapter';
@@ -16,6 +17,7 @@ const MODELS: ModelInfo[] = [
 
 export const starMagic: ProviderDefinition = {
 	key: 'starMagic',
+	credential: new StarMagicApi(),
 	adapter: createUnifiedTaskAdapter({
 		displayName: 'StarMagic',
 		credentialType: 'starMagicApi',

@@ -1,3 +1,5 @@
+import type { ICredentialType } from 'n8n-workflow';
+
 import type { ProviderFields } from './descriptions/common';
 import type { ProviderAdapter } from './types';
 
@@ -11,4 +13,10 @@ export interface ProviderDefinition {
 	key: string;
 	adapter: ProviderAdapter;
 	fields: ProviderFields;
+	/**
+	 * The credential class (`new EvoLinkApi()`, named `adapter.credentialType`): its
+	 * `authenticate`, field defaults and static `keyPageUrl` / `keyPrefix` drive the credential
+	 * test, so the auth header is written once, in the credential.
+	 */
+	credential: ICredentialType;
 }

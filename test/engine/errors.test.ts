@@ -1,10 +1,13 @@
-import type { INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { pngBytes } from '../fakes';
 import { testCredential } from './harness';
 import { PROVIDERS } from '../../nodes/providers';
 import {
 	ADAPTERS,
+	assertNoSecret,
 	credentialsFor,
 	FAST,
 	NODES,
@@ -157,15 +160,161 @@ describe('provider failures', () => {
 });
 
 describe('credential tests', () => {
-	it.each(PROVIDERS.map((p) => [p.adapter.credentialType, p.key] as [string, NodeName]))(
-		'%s: OK with the right key, Error with a wrong one',
-		async (type, node) => {
+	/**
+	 * What each provider's credential test should say, written out here rather than read from
+	 * the code under test: the fakes' default balances (test/fakes/README.md), the key pages and
+	 * the default Base URLs of the credentials.
+	 */
+	const EXPECTED: Record<
+		NodeName,
+		{ connected: string; keyPage: string; prefix: string; defaultUrl: string; path: string }
+	> = {
+		starMagic: {
+			connected: 'Connected: 1,095.4 StarMagic credits left',
+			keyPage: 'starmagic.ai/app/api-keys',
+			prefix: 'sk-',
+			defaultUrl: 'https://api.starmagic.ai',
+			path: '/v1/credits',
+		},
+		evoLink: {
+			connected: 'Connected: 1,095.4 EvoLink credits left',
+			keyPage: 'evolink.ai/dashboard/keys',
+			prefix: 'sk-',
+			defaultUrl: 'https://api.evolink.ai',
+			path: '/v1/credits',
+		},
+		apiframe: {
+			connected: 'Connected: 1,000 Apiframe credits left',
+			keyPage: 'console.apiframe.ai',
+			prefix: 'afk_',
+			defaultUrl: 'https://api.apiframe.ai',
+			path: '/v2/me',
+		},
+	};
+	const CASES = PROVIDERS.map(
+		(p) => [p.adapter.displayName, p.key, p.adapter.credentialType] as [string, NodeName, string],
+	);
+
+	/** Runs the node's credential test as n8n does, and checks the key is not in what it says. */
+	async function test(type: string, data: ICredentialDataDecryptedObject) {
+		const result = await testCredential(type, data);
+		assertNoSecret(result.message, `the credential test of ${type}`);
+		return result;
+	}
+
+	/** A plain HTTP server on 127.0.0.1 that records what reaches it. */
+	async function server(
+		answer: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+	): Promise<{ origin: string; hits: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
+		const hits: http.IncomingHttpHeaders[] = [];
+		const srv = http.createServer((req, res) => {
+			hits.push(req.headers);
+			answer(req, res);
+		});
+		await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+		const { port } = srv.address() as AddressInfo;
+		return {
+			origin: `http://127.0.0.1:${port}`,
+			hits,
+			close: async () => await new Promise<void>((resolve) => srv.close(() => resolve())),
+		};
+	}
+
+	it.each(CASES)('%s: the right key is OK and says what is left', async (_name, node, type) => {
+		const result = await test(type, credentialsFor(fakes)[type]);
+		expect(result).toEqual({ status: 'OK', message: EXPECTED[node].connected });
+		expect(fakes[node].counts.keyChecks).toBe(1);
+	});
+
+	it.each(CASES)(
+		'%s: a wrong key is refused with the key page, and the prefix when it lacks it',
+		async (name, node, type) => {
 			const data = credentialsFor(fakes)[type];
-			expect((await testCredential(type, data)).status).toBe('OK');
-			const bad = await testCredential(type, { ...data, apiKey: 'wrong' });
-			expect(bad.status).toBe('Error');
-			expect(bad.httpStatus).toBe(401);
+			const { keyPage, prefix } = EXPECTED[node];
+			const wrong = await test(type, { ...data, apiKey: 'wrong' });
+			expect(wrong).toEqual({
+				status: 'Error',
+				httpStatus: 401,
+				message: `${name} refused the API key (HTTP 401). Check the key at ${keyPage}; ${name} keys start with ${prefix}, and this one does not`,
+			});
+			const revoked = await test(type, { ...data, apiKey: `${prefix}revoked-0001` });
+			expect(revoked.message).toBe(
+				`${name} refused the API key (HTTP 401). Check the key at ${keyPage}`,
+			);
 			expect(fakes[node].counts.keyChecks).toBe(2);
+		},
+	);
+
+	it.each(CASES)(
+		'%s: a Base URL on a closed port cannot be reached',
+		async (_name, _node, type) => {
+			const closed = await server(() => undefined);
+			await closed.close();
+			const result = await test(type, { ...credentialsFor(fakes)[type], baseUrl: closed.origin });
+			expect(result).toEqual({
+				status: 'Error',
+				message: `Could not reach ${closed.origin} (ECONNREFUSED): check the Base URL, and that n8n can reach it (network, proxy, firewall)`,
+			});
+		},
+	);
+
+	it.each(CASES)(
+		'%s: a Base URL that answers 404 is named, with the default',
+		async (name, node, type) => {
+			const { defaultUrl, path } = EXPECTED[node];
+			const base = fakes[node].baseUrl;
+			fakes[node].inject({ route: 'keycheck', status: 404 });
+			const faulted = await test(type, credentialsFor(fakes)[type]);
+			expect(faulted).toEqual({
+				status: 'Error',
+				httpStatus: 404,
+				message: `${name} answered HTTP 404 at ${base}${path}: check the Base URL (the default is ${defaultUrl})`,
+			});
+			// A gateway path that the API does not have.
+			const prefixed = await test(type, { ...credentialsFor(fakes)[type], baseUrl: `${base}/gw/` });
+			expect(prefixed.message).toBe(
+				`${name} answered HTTP 404 at ${base}/gw${path}: check the Base URL (the default is ${defaultUrl})`,
+			);
+		},
+	);
+
+	it.each(CASES)(
+		'%s: a Base URL that is not an http(s) URL is named, and nothing is sent',
+		async (_name, node, type) => {
+			const { defaultUrl } = EXPECTED[node];
+			const host = defaultUrl.replace('https://', '');
+			const result = await test(type, { ...credentialsFor(fakes)[type], baseUrl: host });
+			expect(result).toEqual({
+				status: 'Error',
+				message: `Base URL "${host}" is not an http(s) URL: enter the API's full address, starting with https:// (the default is ${defaultUrl})`,
+			});
+			expect(fakes[node].counts.total).toBe(0);
+		},
+	);
+
+	it.each(CASES)(
+		'%s: a 307 to another origin is not followed, so the key stays where it was sent',
+		async (name, node, type) => {
+			const { path } = EXPECTED[node];
+			const elsewhere = await server((_req, res) => res.writeHead(200).end('{}'));
+			const gateway = await server((req, res) =>
+				res.writeHead(307, { Location: `${elsewhere.origin}${req.url}` }).end(),
+			);
+			try {
+				const result = await test(type, {
+					...credentialsFor(fakes)[type],
+					baseUrl: gateway.origin,
+				});
+				expect(result).toEqual({
+					status: 'Error',
+					httpStatus: 307,
+					message: `${name} answered HTTP 307 at ${gateway.origin}${path} with a redirect to ${elsewhere.origin}${path}, which is not followed: check the Base URL (the default is ${EXPECTED[node].defaultUrl})`,
+				});
+				expect(gateway.hits).toHaveLength(1);
+				expect(elsewhere.hits).toHaveLength(0);
+			} finally {
+				await Promise.all([gateway.close(), elsewhere.close()]);
+			}
 		},
 	);
 });

@@ -1,6 +1,7 @@
 import type { ICredentialType, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { GptImageTrigger } from '../../nodes/GptImageTrigger/GptImageTrigger.node';
+import { PROVIDERS } from '../../nodes/providers';
 import { promptLengthHint } from '../../nodes/shared/descriptions/common';
 
 import { ApiframeApi } from '../../credentials/ApiframeApi.credentials';
@@ -37,7 +38,9 @@ describe('node descriptions', () => {
 			expect(String(toolText.default)).toMatch(
 				/^Creates an image with OpenAI GPT Image .* Returns the image URLs/,
 			);
-			expect(d.credentials).toEqual([{ name: `${name}Api`, required: true }]);
+			expect(d.credentials).toEqual([
+				{ name: `${name}Api`, required: true, testedBy: `${name}ApiTest` },
+			]);
 			const operations = d.properties.filter((p) => p.name === 'operation');
 			expect(operations[0].options!.map((o) => ('value' in o ? o.value : undefined))).toEqual([
 				'generate',
@@ -164,13 +167,16 @@ describe('credentials', () => {
 			{ 'X-API-Key': '={{$credentials.apiKey}}' },
 		],
 	])(
-		'%s: key is a password, base URL has the official default, auth and test are set',
-		(_name, cred, baseUrl, testPath, headers) => {
+		'%s: key is a password, base URL has the official default, auth is set, the nodes test it',
+		(name, cred, baseUrl, testPath, headers) => {
 			const key = cred.properties.find((p) => p.name === 'apiKey')!;
 			expect(key.typeOptions?.password).toBe(true);
 			expect(cred.properties.find((p) => p.name === 'baseUrl')!.default).toBe(baseUrl);
 			expect(cred.authenticate).toEqual({ type: 'generic', properties: { headers } });
-			expect(cred.test?.request.url).toBe(testPath);
+			// A declarative test would win over the nodes' testedBy function (see credentialTest.test.ts).
+			expect('test' in cred).toBe(false);
+			const provider = PROVIDERS.find((p) => p.credential.name === name)!;
+			expect(provider.adapter.cost?.balance.build().path).toBe(testPath);
 			expect(cred.icon).toEqual(
 				expect.objectContaining({
 					light: expect.stringMatching(/\.svg$/),

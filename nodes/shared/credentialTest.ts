@@ -1,0 +1,256 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunction,
+	ICredentialTestFunctions,
+	IDataObject,
+	INodeCredentialTestResult,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import { currentClock } from './clock';
+import { credentialHeaders } from './credentialAuth';
+import { header } from './download';
+import { count, networkCode, plainMessage } from './errors';
+import type { ProviderDefinition } from './provider';
+import { maskSecrets, secretsOf } from './taskClient';
+import { readCapped, refusedBeforeSending } from './transport';
+
+/**
+ * n8n's "Test" button on a provider credential: one free read of the provider's balance route,
+ * with the header the credential's own `authenticate` describes, and a sentence that says what
+ * to check when it fails. Every node that uses a credential names this function in `testedBy`
+ * (a credential's declarative `test` would win over it, so the credentials have none).
+ *
+ * A credential test context offers only n8n's legacy `helpers.request` (no httpRequest, which
+ * the community lint asks for elsewhere); it is called through the helpers handed in, with
+ * redirects off (the key never leaves the API's origin) and the answer read as a stream, capped
+ * in size and time like every other provider answer.
+ */
+
+const TIMEOUT_MS = 15_000;
+/** A balance is a few hundred bytes; more is not the API. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+type TestHelpers = Pick<ICredentialTestFunctions['helpers'], 'request'>;
+
+interface FullResponse {
+	statusCode: number;
+	headers?: IDataObject;
+	body?: unknown;
+}
+
+/** What the credential class says about its keys (static fields, next to its form). */
+interface KeyInfo {
+	keyPageUrl?: string;
+	keyPrefix?: string;
+}
+
+const ok = (message: string): INodeCredentialTestResult => ({ status: 'OK', message });
+const failed = (message: string): INodeCredentialTestResult => ({ status: 'Error', message });
+
+/** The `testedBy` name of a provider's credential test: `evoLinkApiTest`. */
+export function credentialTestName(provider: ProviderDefinition): string {
+	return `${provider.credential.name}Test`;
+}
+
+/** A node's `methods.credentialTest`: one function per provider credential it uses. */
+export function credentialTests(
+	providers: readonly ProviderDefinition[],
+): Record<string, ICredentialTestFunction> {
+	return Object.fromEntries(
+		providers.map((provider) => [
+			credentialTestName(provider),
+			async function (this: ICredentialTestFunctions, credential: ICredentialsDecrypted) {
+				return await checkCredential(this.helpers, provider, credential.data ?? {});
+			},
+		]),
+	);
+}
+
+function withDefaults(
+	properties: INodeProperties[],
+	data: ICredentialDataDecryptedObject,
+): IDataObject {
+	const defaults = properties
+		.filter((p) => p.type !== 'notice' && p.default !== undefined)
+		.map((p) => [p.name, p.default]);
+	return { ...Object.fromEntries(defaults), ...data } as IDataObject;
+}
+
+/** Tests one provider credential; never throws, never puts the key in its message. */
+export async function checkCredential(
+	helpers: TestHelpers,
+	provider: ProviderDefinition,
+	data: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
+	const { adapter, credential } = provider;
+	const credentials = withDefaults(credential.properties, data);
+	const secrets = secretsOf(credentials);
+	// Masked before any cut, so no part of a key survives a shortened text.
+	const mask = (text: string) => maskSecrets(text, secrets);
+	const fail = (message: string) => failed(mask(message));
+	const baseField = credential.properties.find((p) => p.name === 'baseUrl');
+	const defaultUrl = String(baseField?.default ?? '');
+
+	const api = adapter.baseUrls(credentials).api;
+	if (!isHttpUrl(api)) {
+		const shown = api === '' ? 'is empty' : `"${mask(api).slice(0, 80)}" is not an http(s) URL`;
+		return fail(
+			`${baseField?.displayName ?? 'Base URL'} ${shown}: enter the API's full address, starting with https:// (the default is ${defaultUrl})`,
+		);
+	}
+	const apiKey = String(credentials.apiKey ?? '');
+	if (apiKey !== apiKey.trim()) {
+		return fail('API Key has spaces or line breaks around it: paste the key again without them');
+	}
+	const cost = adapter.cost;
+	if (!cost) return fail(`${adapter.displayName} has no balance route to test the key with`);
+	const call = cost.balance.build();
+	const url = new URL(`${api}${call.path}`);
+
+	let headers: Record<string, string>;
+	try {
+		headers = credentialHeaders(credential, credentials);
+	} catch (error) {
+		return fail(plainMessage(error));
+	}
+	const deadline = currentClock().deadline(TIMEOUT_MS);
+	let response: FullResponse;
+	try {
+		response = (await helpers.request({
+			method: call.method,
+			uri: url.toString(),
+			qs: call.qs,
+			headers: { Accept: 'application/json', ...headers },
+			resolveWithFullResponse: true,
+			simple: false,
+			useStream: true,
+			followRedirect: false,
+			followAllRedirects: false,
+			maxRedirects: 0,
+			timeout: TIMEOUT_MS,
+		})) as FullResponse;
+	} catch (error) {
+		return fail(unreachable(url.origin, error, mask));
+	}
+
+	const answer: Answer = { provider, apiKey, url, defaultUrl, response };
+	if (response.statusCode < 200 || response.statusCode >= 300) {
+		discard(response.body);
+		return fail(notOk(answer));
+	}
+	const read = await readWithin(response.body, deadline);
+	if ('error' in read) return fail(unreachable(url.origin, read.error, mask));
+	const json = read.bytes && parseJson(read.bytes);
+	if (!json)
+		return fail(`${apiAnswered(answer)}, but not with the API's JSON: ${checkBase(answer)}`);
+	try {
+		const balance = cost.balance.parse(json.value);
+		return ok(`Connected: ${count(balance.credits)} ${cost.unit} left`);
+	} catch {
+		// The key works; only the balance's shape is not what the adapter reads.
+		return ok('Connected');
+	}
+}
+
+interface Answer {
+	provider: ProviderDefinition;
+	apiKey: string;
+	url: URL;
+	defaultUrl: string;
+	response: FullResponse;
+}
+
+/** "EvoLink answered HTTP 404 at https://host/v1/credits" */
+function apiAnswered({ provider, url, response }: Answer): string {
+	return `${provider.adapter.displayName} answered HTTP ${response.statusCode} at ${url.origin}${url.pathname}`;
+}
+
+function checkBase({ defaultUrl }: Answer): string {
+	return `check the Base URL (the default is ${defaultUrl})`;
+}
+
+/** What a non-2xx answer means: a refused key, a redirect not followed, or a wrong Base URL. */
+function notOk(answer: Answer): string {
+	const { provider, apiKey, url, response } = answer;
+	const name = provider.adapter.displayName;
+	const { statusCode } = response;
+	if (statusCode === 401 || statusCode === 403) {
+		const { keyPageUrl, keyPrefix } = provider.credential.constructor as KeyInfo;
+		const page = keyPageUrl ? `. Check the key at ${keyPageUrl.replace(/^https?:\/\//, '')}` : '';
+		const prefix =
+			keyPrefix && !apiKey.startsWith(keyPrefix)
+				? `; ${name} keys start with ${keyPrefix}, and this one does not`
+				: '';
+		return `${name} refused the API key (HTTP ${statusCode})${page}${prefix}`;
+	}
+	if (statusCode >= 300 && statusCode < 400) {
+		const target = redirectTarget(header(response.headers, 'location'), url);
+		return `${apiAnswered(answer)} with a redirect to ${target}, which is not followed: ${checkBase(answer)}`;
+	}
+	return `${apiAnswered(answer)}: ${checkBase(answer)}`;
+}
+
+function isHttpUrl(value: string): boolean {
+	if (!/^https?:\/\/[^/]/i.test(value)) return false;
+	try {
+		new URL(value);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function redirectTarget(location: string | undefined, from: URL): string {
+	if (!location) return 'an unknown address';
+	try {
+		const next = new URL(location, from);
+		return `${next.origin}${next.pathname}`;
+	} catch {
+		return 'an unknown address';
+	}
+}
+
+function discard(body: unknown): void {
+	(body as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
+/** Reads the answer up to MAX_ANSWER_BYTES, stopping it when the deadline passes. */
+async function readWithin(
+	body: unknown,
+	deadline: AbortSignal,
+): Promise<{ bytes: Buffer | undefined } | { error: unknown }> {
+	const stop = () =>
+		(body as { destroy?: (error: Error) => void } | undefined)?.destroy?.(
+			Object.assign(new Error('The answer did not arrive in time'), { code: 'ETIMEDOUT' }),
+		);
+	if (deadline.aborted) stop();
+	deadline.addEventListener('abort', stop, { once: true });
+	try {
+		return { bytes: await readCapped(body, MAX_ANSWER_BYTES) };
+	} catch (error) {
+		return { error };
+	} finally {
+		deadline.removeEventListener('abort', stop);
+	}
+}
+
+function parseJson(bytes: Buffer): { value: unknown } | undefined {
+	try {
+		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
+	} catch {
+		return undefined;
+	}
+}
+
+function unreachable(origin: string, error: unknown, mask: (text: string) => string): string {
+	if (refusedBeforeSending(error)) {
+		return `n8n did not send the request to ${origin} (${mask(plainMessage(error)).slice(0, 120)}): check the Base URL, and n8n's N8N_SSRF_* settings for a private address`;
+	}
+	const found = networkCode(error);
+	const timedOut =
+		found === 'ECONNABORTED' || (error as Error | undefined)?.name === 'TimeoutError';
+	const code = timedOut ? 'ETIMEDOUT' : (found ?? mask(plainMessage(error)).slice(0, 120));
+	return `Could not reach ${origin} (${code}): check the Base URL, and that n8n can reach it (network, proxy, firewall)`;
+}
