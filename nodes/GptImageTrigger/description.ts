@@ -36,7 +36,14 @@ export function triggerCredentials(): INodeCredentialDescription[] {
 		required: false,
 		// n8n tests a credential with the first node that lists it with testedBy: all of ours do.
 		testedBy: credentialTestName(p),
-		displayOptions: { show: { provider: ['auto', p.key], verification: ['provider'] } },
+		// Shown for Detect and for this provider. Written as "hide the others" on purpose: when every
+		// value of an options field appears in the credentials' `show` rules, n8n's editor takes that
+		// field for the node's authentication selector, hides it and resets it when a credential is
+		// picked (the Provider field vanished and fell back to Detect).
+		displayOptions: {
+			show: { verification: ['provider'] },
+			hide: { provider: CALLBACK_PROVIDERS.filter((o) => o.key !== p.key).map((o) => o.key) },
+		},
 	}));
 }
 

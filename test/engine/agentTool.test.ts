@@ -114,7 +114,7 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			const display = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}`].description.displayName;
 
 			// What the model reads: the operation's action, and one argument, the prompt.
-			expect(call.description).toBe(`Generate an image in ${display}`);
+			expect(call.description).toBe(`Generate image in ${display}`);
 			const provider = display.replace(/^GPT Image \((.*)\)$/, '$1');
 			expect(call.argNames).toEqual(['prompt']);
 			expect(call.error).toBeUndefined();
@@ -159,7 +159,7 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			},
 			{ prompt: 'Make it night', imageUrls: source },
 		);
-		expect(call.description).toBe('Edit an image in GPT Image (EvoLink)');
+		expect(call.description).toBe('Edit image in GPT Image (EvoLink)');
 		expect(call.argNames).toEqual(['imageUrls', 'prompt']);
 		expect(JSON.parse(call.result!)[0].imageUrl).toMatch(/^http/);
 		const submit = fakes.evoLink.requests.find((r) => r.route === 'submit')!;

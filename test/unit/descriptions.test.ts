@@ -1,4 +1,5 @@
 import type { ICredentialType, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { GptImageTrigger } from '../../nodes/GptImageTrigger/GptImageTrigger.node';
 import { PROVIDERS } from '../../nodes/providers';
@@ -86,6 +87,19 @@ describe('node descriptions', () => {
 					for (const v of values as unknown[]) expect(known).toContain(v);
 				}
 			}
+		},
+	);
+
+	it.each(Object.entries(nodes))(
+		'%s names its actions without articles, as n8n does (the panel and the tool descriptions)',
+		(_name, node) => {
+			const actions = node.description.properties
+				.filter((p) => p.name === 'operation')
+				.flatMap((p) => (p.options ?? []).map((o) => ('action' in o ? o.action : undefined)));
+			expect(actions).toEqual(
+				expect.arrayContaining(['Generate image', 'Edit image', 'Wait for task']),
+			);
+			for (const action of actions) expect(action).not.toMatch(/\b(a|an|the)\b/i);
 		},
 	);
 
@@ -185,6 +199,45 @@ describe('credentials', () => {
 			);
 		},
 	);
+});
+
+describe("the callback trigger's credentials", () => {
+	const trigger = new GptImageTrigger().description;
+	/** The credential types n8n shows for these parameter values (its own display rules). */
+	const shown = (provider: string, verification: string) =>
+		trigger
+			.credentials!.filter((c) =>
+				NodeHelpers.displayParameter({ provider, verification }, c, null, trigger),
+			)
+			.map((c) => c.name);
+
+	it.each([
+		['auto', 'provider', ['starMagicApi', 'evoLinkApi', 'apiframeApi']],
+		['starMagic', 'provider', ['starMagicApi']],
+		['evoLink', 'provider', ['evoLinkApi']],
+		['apiframe', 'provider', ['apiframeApi']],
+		['auto', 'secret', []],
+		['evoLink', 'none', []],
+	])('Provider %s, Verification %s: asks for %j', (provider, verification, expected) => {
+		expect(shown(provider, verification)).toEqual(expected);
+	});
+
+	it('has no field the editor would take for an authentication selector', () => {
+		// n8n's editor treats an options field as the node's "auth type" (hides it among the
+		// parameters and rewrites it when a credential is picked) when it is named authentication,
+		// or when every one of its values is listed in the credentials' `show` rules.
+		const listed: Record<string, string[]> = {};
+		for (const credential of trigger.credentials ?? [])
+			for (const [field, values] of Object.entries(credential.displayOptions?.show ?? {}))
+				listed[field] = [...(listed[field] ?? []), ...(values ?? []).map(String)];
+		const selectors = trigger.properties.filter(
+			(p) =>
+				p.name === 'authentication' ||
+				(p.name in listed &&
+					(p.options ?? []).every((o) => 'value' in o && listed[p.name].includes(String(o.value)))),
+		);
+		expect(selectors.map((p) => p.name)).toEqual([]);
+	});
 });
 
 describe('UI text', () => {

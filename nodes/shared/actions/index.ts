@@ -30,7 +30,7 @@ function resourceAndOperation({ adapter }: ProviderDefinition): INodeProperties[
 						{
 							name: 'Get Credits',
 							value: 'getCredits',
-							action: 'Get the remaining credits',
+							action: 'Get remaining credits',
 							description: `Read how many ${adapter.cost.unit} are left (nothing is billed)`,
 						},
 					],
@@ -59,19 +59,19 @@ function resourceAndOperation({ adapter }: ProviderDefinition): INodeProperties[
 				{
 					name: 'Generate',
 					value: 'generate',
-					action: 'Generate an image',
+					action: 'Generate image',
 					description: 'Create images from a text prompt',
 				},
 				{
 					name: 'Edit',
 					value: 'edit',
-					action: 'Edit an image',
+					action: 'Edit image',
 					description: 'Change or combine input images with a prompt',
 				},
 				{
 					name: 'Wait for Task',
 					value: 'waitForTask',
-					action: 'Wait for a task',
+					action: 'Wait for task',
 					description: 'Wait for a task submitted earlier and return its images',
 				},
 			],
