@@ -1,13 +1,17 @@
 /**
  * The packed tarball installed into a real n8n 2.41.1 (Node 24) the way n8n's community-package
  * installer does it, the example workflows imported and executed with `n8n execute`, and the
- * results checked against what the fake providers received.
+ * results checked against what the fake providers received. The same n8n also runs its own AI
+ * Agent with the three nodes as tools, its OpenAI Chat Model pointed at a scripted fake model.
  */
 import * as fs from 'fs';
+import { nodeNameToToolName } from 'n8n-workflow';
 import * as path from 'path';
 
 import { startAllFakes } from '../fakes';
 import type { FakeProvider } from '../fakes';
+import { startFakeChatModel } from '../fakes/chat';
+import type { FakeChatModel } from '../fakes/chat';
 import {
 	freePort,
 	importCredentials,
@@ -24,6 +28,7 @@ import {
 import type { N8nServer } from './n8nHost';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+const AGENT_WORKFLOW = path.join(__dirname, 'fixtures', 'agent-three-tools.json');
 const PACKAGE = 'n8n-nodes-gpt-image';
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -49,6 +54,7 @@ let user: string;
 let env: NodeJS.ProcessEnv;
 let server: N8nServer | undefined;
 let fakes: Record<string, FakeProvider>;
+let chat: FakeChatModel | undefined;
 let cookie = '';
 const { timings, timed } = stopwatch();
 
@@ -87,12 +93,24 @@ function workflowFile(name: string): Record<string, unknown> {
 beforeAll(async () => {
 	user = tempUserFolder();
 	fakes = await startAllFakes({ taskDurationMs: 800 });
+	chat = await startFakeChatModel();
 	const tarball = await timed('pack', async () => await packProject(user));
 	await timed('install tarball', async () => await installTarball(user, tarball));
 	env = n8nEnv(user, await freePort(), await freePort());
 
-	await timed('import credentials', async () => await importCredentials(env, fakes));
-	await timed('import workflows', async () => await importExamples(env, fakes.evoLink.baseUrl));
+	// The agent's fixture and its OpenAI credential ride along with the examples' imports.
+	const openAi = { apiKey: chat.apiKey, url: chat.baseUrl };
+	await timed(
+		'import credentials',
+		async () =>
+			await importCredentials(env, fakes, [
+				{ id: 'gptImgFakeChat1', name: 'Fake OpenAI', type: 'openAiApi', data: openAi },
+			]),
+	);
+	await timed(
+		'import workflows',
+		async () => await importExamples(env, fakes.evoLink.baseUrl, [AGENT_WORKFLOW]),
+	);
 	// The trigger's workflow is published (active) before n8n starts, so its webhook is registered.
 	await timed(
 		'publish trigger workflow',
@@ -107,11 +125,15 @@ beforeAll(async () => {
 afterAll(async () => {
 	await server?.stop();
 	await Promise.all(Object.values(fakes ?? {}).map(async (fake) => await fake.close()));
+	await chat?.close();
 	console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
 	if (user && !process.env.KEEP_E2E) fs.rmSync(user, { recursive: true, force: true });
 });
 
-beforeEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
+beforeEach(() => {
+	Object.values(fakes).forEach((fake) => fake.reset());
+	chat?.reset();
+});
 
 describe('n8n loads the package', () => {
 	it('lists every node and credential of the package, with icons it serves', async () => {
@@ -323,5 +345,65 @@ describe('provider failover', () => {
 		).toMatch(/^EvoLink: /);
 		expect(fakes.evoLink.counts.submissions).toBe(0);
 		expect(fakes.apiframe.counts.submissions).toBe(1);
+	});
+});
+
+describe("as tools of n8n's AI Agent", () => {
+	const TOOLS = {
+		starMagic: 'GPT Image (StarMagic)',
+		evoLink: 'GPT Image (EvoLink)',
+		apiframe: 'GPT Image (Apiframe)',
+	} as const;
+
+	it("the model calls each tool once: its prompt ($fromAI) reaches the provider, the image URL comes back in the agent's answer", async () => {
+		const run = await execute('gptImgAgentTools');
+		expect(run.status).toBe('success');
+
+		// Two turns over chat completions: the model asks for the three tools, then answers.
+		const calls = chat!.requests;
+		expect(calls.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			'POST /v1/chat/completions 200',
+			'POST /v1/chat/completions 200',
+		]);
+		const [ask, answer] = calls;
+		const offered = ask.body!.tools!.map((t) => t.function);
+		expect(offered.map((f) => f.name).sort()).toEqual(
+			Object.values(TOOLS).map(nodeNameToToolName).sort(),
+		);
+		// The Prompt field's default, $fromAI('prompt', ...), is the one argument the model sees.
+		for (const tool of offered)
+			expect(tool.parameters).toMatchObject({
+				properties: { prompt: { type: 'string' } },
+				required: ['prompt'],
+			});
+		expect(ask.answer).toHaveProperty('toolCalls');
+		const toolCalls = 'toolCalls' in ask.answer! ? ask.answer.toolCalls : [];
+		expect(new Set(toolCalls.map((c) => c.prompt)).size).toBe(3);
+		const toolMessages = answer.body!.messages!.filter((m) => m.role === 'tool');
+		expect(toolMessages).toHaveLength(3);
+
+		const final = output(run, 'AI Agent')[0].json.output as string;
+		for (const [key, node] of Object.entries(TOOLS)) {
+			const call = toolCalls.find((c) => c.name === nodeNameToToolName(node))!;
+			// Exactly one paid submission per provider, with the prompt the model chose for it.
+			const fake = fakes[key];
+			expect(fake.counts.submissions).toBe(1);
+			const submits = fake.requests.filter((r) => r.route === 'submit');
+			expect(submits.map((r) => r.body.prompt)).toEqual([call.prompt]);
+			// The tool node ran once in n8n and returned the image as a URL.
+			const runs = run.data.resultData.runData[node] as unknown as Array<{
+				data: { ai_tool: Item[][] };
+			}>;
+			expect(runs).toHaveLength(1);
+			const [image, ...more] = runs[0].data.ai_tool[0];
+			expect(more).toHaveLength(0);
+			expect(image.json).toMatchObject({ status: 'completed', prompt: call.prompt });
+			const imageUrl = image.json.imageUrl as string;
+			expect(imageUrl.startsWith(`${fake.baseUrl}/`)).toBe(true);
+			// The model got that URL back as the tool's result, and the agent's answer carries it.
+			const result = toolMessages.find((m) => m.tool_call_id === call.id);
+			expect(JSON.stringify(result?.content)).toContain(imageUrl);
+			expect(final).toContain(imageUrl);
+		}
 	});
 });

@@ -224,13 +224,22 @@ export async function startN8nProcess(
 	};
 }
 
+/** A credential as `n8n import:credentials` reads it (plain-text `data` is encrypted on import). */
+export interface CredentialExport {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, string>;
+}
+
 /**
  * Credentials with the IDs the examples reference, pointing at the fake providers
- * (`{ starMagic, evoLink, apiframe }`, any subset), imported with the CLI.
+ * (`{ starMagic, evoLink, apiframe }`, any subset), plus any `extra` ones, imported with one CLI call.
  */
 export async function importCredentials(
 	env: NodeJS.ProcessEnv,
 	fakes: Partial<Record<string, { apiKey: string; baseUrl: string }>>,
+	extra: CredentialExport[] = [],
 ): Promise<void> {
 	const all: Array<
 		[
@@ -255,9 +264,12 @@ export async function importCredentials(
 			(f) => ({ apiKey: f.apiKey, baseUrl: f.baseUrl }),
 		],
 	];
-	const credentials = all
-		.filter(([key]) => fakes[key])
-		.map(([key, credential, data]) => ({ ...credential, data: data(fakes[key]!) }));
+	const credentials = [
+		...all
+			.filter(([key]) => fakes[key])
+			.map(([key, credential, data]) => ({ ...credential, data: data(fakes[key]!) })),
+		...extra,
+	];
 	const file = path.join(env.N8N_USER_FOLDER!, 'credentials.json');
 	fs.writeFileSync(file, JSON.stringify(credentials));
 	await n8nCli(env, ['import:credentials', `--input=${file}`]);
@@ -266,17 +278,24 @@ export async function importCredentials(
 /**
  * Every example workflow, imported as a user imports them; only the public sample photo is
  * pointed at `samplesBaseUrl` (a fake provider's /samples/), so nothing leaves the machine.
+ * `extra` workflow files (test fixtures) go in with the same CLI call, which saves an n8n boot.
  */
 export async function importExamples(
 	env: NodeJS.ProcessEnv,
 	samplesBaseUrl: string,
+	extra: string[] = [],
 ): Promise<void> {
 	const examples = path.join(REPO, 'examples');
 	const dir = path.join(env.N8N_USER_FOLDER!, 'workflows');
 	fs.mkdirSync(dir, { recursive: true });
-	for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.json'))) {
+	const files = fs
+		.readdirSync(examples)
+		.filter((f) => f.endsWith('.json'))
+		.map((f) => path.join(examples, f));
+	for (const source of [...files, ...extra]) {
+		const file = path.basename(source);
 		const text = fs
-			.readFileSync(path.join(examples, file), 'utf8')
+			.readFileSync(source, 'utf8')
 			.replace(
 				/https:\/\/upload\.wikimedia\.org\/[^"]+\.png/,
 				`${samplesBaseUrl}/samples/photo.png`,
