@@ -55,7 +55,8 @@ export class GptImageTrigger implements INodeType {
 		eventTriggerDescription: `Waiting for ${namesOf(CALLBACK_PROVIDERS, 'or')} to call the Test URL`,
 		activationMessage: 'The providers can now call the Production URL when a task finishes.',
 		triggerPanel: {
-			header: '',
+			// Without a header n8n writes "Pull in events from GPT Image Callback", a service that does not exist.
+			header: `Listen for a callback from ${namesOf(CALLBACK_PROVIDERS, 'or')}`,
 			executionsHelp: {
 				inactive: `This trigger has a Test URL and a Production URL. <br /><br /><b>To try it</b>, click the listen button, then run a ${namesOf(CALLBACK_PROVIDERS, 'or')} node whose Callback URL is the Test URL: the call shows up here.<br /><br /><b>To run automatically</b>, publish this workflow and put the Production URL in the Callback URL. Those runs show up in the executions list.`,
 				active: `This trigger has a Test URL and a Production URL. <br /><br /><b>To try it</b>, click the listen button, then run a ${namesOf(CALLBACK_PROVIDERS, 'or')} node whose Callback URL is the Test URL: the call shows up here.<br /><br /><b>The workflow is published</b>: calls to the Production URL start runs, which show up in the <a data-key="executions">executions list</a>.`,

@@ -44,30 +44,47 @@ export async function launchBrowser(
 
 export const byId = (id: string) => `[data-test-id="${id}"]`;
 
-/** Creates a workflow holding only a manual trigger (through the REST API) and opens it. */
-export async function openNewWorkflow(page: Page, base: string, cookie: string): Promise<void> {
+/** Saves a new workflow through the REST API, as the editor does; returns its ID. */
+export async function createWorkflow(
+	base: string,
+	cookie: string,
+	nodes: unknown[],
+): Promise<string> {
 	const response = await fetch(`${base}/rest/workflows`, {
 		method: 'POST',
 		headers: { cookie, 'content-type': 'application/json' },
-		body: JSON.stringify({
-			name: `UI test ${Date.now()}`,
-			nodes: [
-				{
-					id: 'start',
-					name: 'Start',
-					type: 'n8n-nodes-base.manualTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {},
-				},
-			],
-			connections: {},
-			settings: {},
-		}),
+		body: JSON.stringify({ name: `UI test ${Date.now()}`, nodes, connections: {}, settings: {} }),
 	});
 	if (response.status !== 200) throw new Error(`creating a workflow answered ${response.status}`);
-	const { data } = (await response.json()) as { data: { id: string } };
-	await openWorkflow(page, base, data.id);
+	return ((await response.json()) as { data: { id: string } }).data.id;
+}
+
+/** Creates a workflow holding only a manual trigger (through the REST API) and opens it. */
+export async function openNewWorkflow(page: Page, base: string, cookie: string): Promise<string> {
+	const id = await createWorkflow(base, cookie, [
+		{
+			id: 'start',
+			name: 'Start',
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		},
+	]);
+	await openWorkflow(page, base, id);
+	return id;
+}
+
+/**
+ * Creates an empty workflow and opens it with the node panel showing ("Add first step"), as a
+ * person starts a workflow whose first node is a trigger.
+ */
+export async function openEmptyWorkflow(page: Page, base: string, cookie: string): Promise<string> {
+	const id = await createWorkflow(base, cookie, []);
+	await page.goto(`${base}/workflow/${id}`, { waitUntil: 'domcontentloaded' });
+	await page.click(byId('canvas-add-button'), { timeout: 90000 });
+	await page.waitForSelector(byId('node-creator'));
+	return id;
 }
 
 /** The editor is a single-page app: wait for the canvas, not for network idle. */
@@ -158,13 +175,24 @@ export async function nodePanelItems(page: Page, expected: string[]): Promise<Pa
 	);
 }
 
-/** Adds a node from the panel search by name and action (e.g. "EvoLink", "Generate an image"); the NDV opens. */
-export async function addNode(page: Page, name: string, action: string): Promise<void> {
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/**
+ * Adds a node from the panel search by its name and action (e.g. "GPT Image (EvoLink)",
+ * "Generate image"); the NDV opens. A node without actions (a trigger) opens at once.
+ */
+export async function addNode(page: Page, name: string, action?: string): Promise<void> {
 	await searchNodePanel(page, name);
 	await page
-		.locator(byId('node-creator-item-name'), { hasText: new RegExp(`^${name}$`) })
+		.locator(byId('node-creator-item-name'), { hasText: exactly(name) })
 		.first()
 		.click();
+	if (action === undefined) {
+		// A community node without actions opens its details page first.
+		await page.getByRole('button', { name: 'Add to workflow' }).click();
+		await page.waitForSelector(byId('ndv'));
+		return;
+	}
 	await page
 		.locator(`${byId('item-iterator-item')}[data-keyboard-nav-type="action"]`, { hasText: action })
 		.first()

@@ -19,6 +19,7 @@ import {
 	n8nEnv,
 	packProject,
 	REPO,
+	restClient,
 	setupOwner,
 	startN8n,
 	stopwatch,
@@ -34,6 +35,7 @@ import {
 	eventually,
 	launchBrowser,
 	nodePanelItems,
+	openEmptyWorkflow,
 	openNewWorkflow,
 	openWorkflow,
 	pick,
@@ -47,45 +49,59 @@ type Provider = 'starMagic' | 'evoLink' | 'apiframe';
 
 const NODES: Record<
 	Provider,
-	{ displayName: string; icon: string; credential: string; keyPage: string; baseUrl: string }
+	{
+		/** The node's folder and class under dist/nodes. */
+		className: string;
+		displayName: string;
+		icon: string;
+		credential: string;
+		keyPage: string;
+		baseUrl: string;
+	}
 > = {
 	starMagic: {
-		displayName: 'StarMagic',
+		className: 'StarMagic',
+		displayName: 'GPT Image (StarMagic)',
 		icon: 'starmagic',
 		credential: 'StarMagic API',
 		keyPage: 'https://starmagic.ai/app/api-keys',
 		baseUrl: 'https://api.starmagic.ai',
 	},
 	evoLink: {
-		displayName: 'EvoLink',
+		className: 'EvoLink',
+		displayName: 'GPT Image (EvoLink)',
 		icon: 'evolink',
 		credential: 'EvoLink API',
 		keyPage: 'https://evolink.ai/dashboard/keys',
 		baseUrl: 'https://api.evolink.ai',
 	},
 	apiframe: {
-		displayName: 'Apiframe',
+		className: 'Apiframe',
+		displayName: 'GPT Image (Apiframe)',
 		icon: 'apiframe',
 		credential: 'Apiframe API',
 		keyPage: 'https://console.apiframe.ai',
 		baseUrl: 'https://api.apiframe.ai',
 	},
 };
+const TRIGGER = 'GPT Image Callback Trigger';
+const PUBLIC_URL = 'https://n8n.example.com';
+
+interface BuiltNode {
+	description: { description: string; properties: Array<{ name: string }> };
+}
+
+/** A node of the built package, as n8n loads it. */
+function builtNode(folder: string, className: string): BuiltNode {
+	const file = path.join(REPO, 'dist', 'nodes', folder, `${className}.node.js`);
+	const module = require(file) as Record<string, new () => BuiltNode>;
+	return new module[className]();
+}
 
 /** Parameter names of each node, from the built package (to tell them from n8n's own settings). */
 function parameterNames(provider: Provider): string[] {
-	const file = path.join(
-		REPO,
-		'dist',
-		'nodes',
-		NODES[provider].displayName,
-		`${NODES[provider].displayName}.node.js`,
-	);
-	const module = require(file) as Record<
-		string,
-		new () => { description: { properties: Array<{ name: string }> } }
-	>;
-	return new module[NODES[provider].displayName]().description.properties.map((p) => p.name);
+	const { className } = NODES[provider];
+	return builtNode(className, className).description.properties.map((p) => p.name);
 }
 
 const SHOTS = path.resolve(
@@ -114,7 +130,12 @@ beforeAll(async () => {
 	fakes = await startAllFakes({ taskDurationMs: 800 });
 	const tarball = await timed('pack', async () => await packProject(user));
 	await timed('install tarball', async () => await installTarball(user, tarball));
-	const env = n8nEnv(user, await freePort(), await freePort());
+	// n8n behind a TLS proxy at a public name, as the providers require (https, not a private host):
+	// the editor shows that URL, and the fake provider delivers calls to it to this n8n.
+	const env = n8nEnv(user, await freePort(), await freePort(), {
+		WEBHOOK_URL: `${PUBLIC_URL}/`,
+		N8N_WEBHOOK_URL: `${PUBLIC_URL}/`,
+	});
 	await timed('import credentials', async () => await importCredentials(env, fakes));
 	await timed('import workflows', async () => await importExamples(env, fakes.evoLink.baseUrl));
 	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
@@ -136,47 +157,68 @@ afterAll(async () => {
 
 beforeEach(() => Object.values(fakes).forEach((fake) => fake.reset()));
 
+/** Where our nodes come in the panel's list for a search (1 = first), after the Manual Trigger. */
+async function ranks(term: string, expected: string[]): Promise<Record<string, number>> {
+	await openNewWorkflow(page, server!.base, cookie);
+	await searchNodePanel(page, term);
+	const items = await nodePanelItems(page, expected);
+	return Object.fromEntries(
+		expected.map((name) => [name, items.findIndex((i) => i.name === name) + 1]),
+	);
+}
+
 describe('node panel', () => {
-	it.each([
-		['GPT Image', ['StarMagic', 'EvoLink', 'Apiframe']],
-		['StarMagic', ['StarMagic']],
-		['EvoLink', ['EvoLink']],
-		['Apiframe', ['Apiframe']],
-	])('searching "%s" shows %j, each with its icon', async (term, expected) => {
-		await timed(`search ${term}`, async () => {
-			await openNewWorkflow(page, server!.base, cookie);
-			await searchNodePanel(page, term);
-			const items = await nodePanelItems(
-				page,
-				term === 'GPT Image' ? [...expected, 'GPT Image Trigger'] : expected,
-			);
-			for (const name of expected) {
-				const item = items.find((i) => i.name === name);
-				expect({ name, found: Boolean(item) }).toEqual({ name, found: true });
-				const icon = Object.values(NODES).find((n) => n.displayName === name)!.icon;
-				expect(item!.iconSrc).toBe(`/icons/n8n-nodes-gpt-image/dist/icons/${icon}.svg`);
-				expect(item!.iconLoaded).toBe(true);
-				expect(item!.description).toBe(
-					`Generate and edit images with OpenAI GPT Image models through ${name}`,
+	const actionNodes = Object.values(NODES).map((n) => n.displayName);
+
+	it.each(['image', 'gpt image'])(
+		'searching "%s" lists the three GPT Image nodes before the trigger',
+		async (term) => {
+			await timed(`search ${term}`, async () => {
+				const found = await ranks(term, [...actionNodes, TRIGGER]);
+				console.log(`node panel, "${term}": ${JSON.stringify(found)}`);
+				for (const name of actionNodes) expect(found[name]).toBeLessThan(found[TRIGGER]);
+				if (term === 'gpt image') {
+					// Enter takes the first row: an action node, not the trigger.
+					expect(Math.min(...actionNodes.map((name) => found[name]))).toBe(1);
+					await screenshotDownTo(
+						page,
+						byId('node-creator'),
+						byId('item-iterator-item'),
+						path.join(SHOTS, 'node-panel-search.png'),
+					);
+				}
+			});
+		},
+	);
+
+	it.each(Object.entries(NODES))(
+		'searching the provider name finds %s with its icon, and a description naming models and account',
+		async (_provider, node) => {
+			await timed(`search ${node.className}`, async () => {
+				await openNewWorkflow(page, server!.base, cookie);
+				await searchNodePanel(page, node.className);
+				const items = await nodePanelItems(page, [node.displayName]);
+				const item = items.find((i) => i.name === node.displayName)!;
+				expect(item.iconSrc).toBe(`/icons/n8n-nodes-gpt-image/dist/icons/${node.icon}.svg`);
+				expect(item.iconLoaded).toBe(true);
+				expect(item.description).toBe(
+					builtNode(node.className, node.className).description.description,
 				);
-			}
-			if (term === 'GPT Image') {
-				// The trigger is found by the same words, with its own icon.
-				const trigger = items.find((i) => i.name === 'GPT Image Trigger');
-				expect(trigger).toEqual(
-					expect.objectContaining({
-						iconSrc: '/icons/n8n-nodes-gpt-image/dist/icons/gptimage.svg',
-						iconLoaded: true,
-					}),
-				);
-				await screenshotDownTo(
-					page,
-					byId('node-creator'),
-					byId('item-iterator-item'),
-					path.join(SHOTS, 'node-panel-search.png'),
-				);
-			}
-		});
+				expect(item.description).toContain(`billed to your ${node.className} account`);
+			});
+		},
+	);
+
+	it('shows the trigger with its own icon', async () => {
+		await openNewWorkflow(page, server!.base, cookie);
+		await searchNodePanel(page, 'callback');
+		const [trigger] = (await nodePanelItems(page, [TRIGGER])).filter((i) => i.name === TRIGGER);
+		expect(trigger).toEqual(
+			expect.objectContaining({
+				iconSrc: '/icons/n8n-nodes-gpt-image/dist/icons/gptimage-trigger.svg',
+				iconLoaded: true,
+			}),
+		);
 	});
 });
 
@@ -358,12 +400,12 @@ describe.each(['starMagic', 'evoLink', 'apiframe'] as Provider[])(
 		it('adds from the panel, and shows the right fields per operation and model', async () => {
 			await timed(`${provider} fields`, async () => {
 				await openNewWorkflow(page, server!.base, cookie);
-				await addNode(page, node.displayName, 'Generate an image');
+				await addNode(page, node.displayName, 'Generate image');
 				expect(await visible(expected.generate15)).toEqual(expected.generate15);
 				// The imported credential is picked for a new node.
 				await expect(
 					page.locator(`${byId('node-credentials-select')} input`).inputValue(),
-				).resolves.toBe(`${node.displayName} account`);
+				).resolves.toBe(`${node.className} account`);
 				await screenshotParameters(page, path.join(SHOTS, `${node.icon}-generate.png`));
 
 				if (provider === 'evoLink') {
@@ -402,7 +444,7 @@ describe.each(['starMagic', 'evoLink', 'apiframe'] as Provider[])(
 		it('opens a new credential form with its fields, defaults and a link to the key page', async () => {
 			await timed(`${provider} credential`, async () => {
 				await openNewWorkflow(page, server!.base, cookie);
-				await addNode(page, node.displayName, 'Generate an image');
+				await addNode(page, node.displayName, 'Generate image');
 				await page.click(byId('node-credentials-select'));
 				await page.click(byId('node-credentials-select-item-new'));
 				const modal = page.locator(byId('credential-edit-dialog'));
@@ -430,6 +472,143 @@ describe.each(['starMagic', 'evoLink', 'apiframe'] as Provider[])(
 		});
 	},
 );
+
+/** The text under the added node on the canvas (its subtitle). */
+async function addedNodeSubtitle(): Promise<string> {
+	return await page.locator(byId('canvas-node')).first().innerText();
+}
+
+/** The labels of the credential selects the trigger shows ("Credential for EvoLink API", ...). */
+async function credentialLabels(): Promise<string[]> {
+	return await page.locator(`${byId('ndv')} ${byId('credentials-label')}`).allInnerTexts();
+}
+
+/** Opens the publish dialog and publishes the open workflow. */
+async function publish(): Promise<void> {
+	await page.click(byId('workflow-open-publish-modal-button'));
+	await page.click(byId('workflow-publish-button'));
+}
+
+describe('the callback trigger, wired as a newcomer does it', () => {
+	const TRIGGER_FIELDS = ['provider', 'verification', 'sharedSecret'];
+	const SECRET = 'ui-walk-secret-7c41d9e2a8';
+	let triggerWorkflow = '';
+	let productionUrl = '';
+
+	it('starts a new workflow; Provider is visible and picks which credential is asked for; the URL carries the secret', async () => {
+		await timed('trigger panel', async () => {
+			triggerWorkflow = await openEmptyWorkflow(page, server!.base, cookie);
+			await addNode(page, TRIGGER);
+			const known = builtNode('GptImageTrigger', 'GptImageTrigger').description.properties.map(
+				(p) => p.name,
+			);
+			expect(
+				await eventually(async () => await visibleParameters(page, known), TRIGGER_FIELDS),
+			).toEqual(TRIGGER_FIELDS);
+			// Its own words where n8n would say "Pull in events from GPT Image Callback".
+			await expect(page.locator(byId('ndv')).innerText()).resolves.toContain(
+				'Listen for a callback from StarMagic, EvoLink or Apiframe',
+			);
+			expect(await credentialLabels()).toEqual([
+				'Credential for StarMagic API',
+				'Credential for EvoLink API',
+				'Credential for Apiframe API',
+			]);
+
+			await pick(page, 'provider', 'EvoLink');
+			expect(await eventually(credentialLabels, ['Credential for EvoLink API'])).toEqual([
+				'Credential for EvoLink API',
+			]);
+			// The secret goes into the URL the editor shows: that URL is all the other node needs.
+			await page.locator(`${byId('parameter-input-sharedSecret')} input`).fill(SECRET);
+			await page.getByText('Webhook URLs').click();
+			await page.click(byId('radio-button-production'));
+			const url = page.locator(byId('node-parameters')).getByText(`${PUBLIC_URL}/webhook/`);
+			productionUrl = (await url.innerText()).trim();
+			expect(productionUrl).toMatch(
+				new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}/gpt-image/${SECRET}$`),
+			);
+			await closeNdv(page);
+			expect(await addedNodeSubtitle()).toContain('from EvoLink');
+		});
+	});
+
+	it('will not publish while the credential that confirms callbacks is missing, and says which', async () => {
+		await timed('publish without credential', async () => {
+			await publish();
+			const toast = page.getByText('Select the EvoLink credential in the trigger').first();
+			await toast.waitFor({ timeout: 90000 });
+			await expect(
+				page.getByText('Workflow could not be published').first().isVisible(),
+			).resolves.toBe(true);
+		});
+	});
+
+	it("keeps Provider when the credential is picked, publishes; a GPT Image (EvoLink) node with the pasted URL starts the trigger's workflow with the image", async () => {
+		await timed('two-workflow callback', async () => {
+			const rest = restClient(server!.base, cookie);
+			await page.locator(byId('canvas-node')).first().dblclick();
+			// Picking the credential leaves Provider alone (n8n once took it for an auth selector).
+			await page.click(byId('node-credentials-select'));
+			await page
+				.locator('[data-test-id^="node-credentials-select-item"]:visible', {
+					hasText: 'EvoLink account',
+				})
+				.first()
+				.click();
+			await expect(
+				page.locator(`${byId('parameter-input-provider')} input`).inputValue(),
+			).resolves.toBe('EvoLink');
+			await expect(
+				page.locator(`${byId('node-credentials-select')} input`).inputValue(),
+			).resolves.toBe('EvoLink account');
+
+			await shot('trigger-panel', page.locator(byId('ndv')));
+			await closeNdv(page);
+			await publish();
+			const active = async () =>
+				(await rest.get<{ active: boolean }>(`/workflows/${triggerWorkflow}`)).active;
+			expect(await eventually(active, true, 90000)).toBe(true);
+
+			// The second workflow: Manual Trigger -> GPT Image (EvoLink), Completion: Callback to a Trigger.
+			fakes.evoLink.options.callbackRewrite = (url: string) =>
+				url.replace(PUBLIC_URL, server!.base);
+			const submitWorkflow = await openNewWorkflow(page, server!.base, cookie);
+			// The + after the Manual Trigger, so the new node is connected to it.
+			await page.click(byId('canvas-handle-plus'));
+			await addNode(page, NODES.evoLink.displayName, 'Generate image');
+			await page
+				.locator(
+					`${byId('parameter-input-prompt')} textarea, ${byId('parameter-input-prompt')} input`,
+				)
+				.first()
+				.fill('A lighthouse at dusk, oil painting');
+			await pick(page, 'completion', 'Callback to a Trigger');
+			await page.locator(`${byId('parameter-input-callbackUrl')} input`).fill(productionUrl);
+			await closeNdv(page);
+			await page.click(byId('execute-workflow-button'));
+			await addedNode(page).locator(byId('canvas-node-status-success')).waitFor({ timeout: 60000 });
+			expect(submitWorkflow).not.toBe(triggerWorkflow);
+
+			const [submission] = fakes.evoLink.requests.filter((r) => r.route === 'submit');
+			expect((submission.body as { callback_url?: string }).callback_url).toBe(productionUrl);
+			await fakes.evoLink.whenCallbacksIdle();
+			expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
+
+			const finished = async () =>
+				(await rest.executions(triggerWorkflow)).filter((e) => e.status === 'success').length;
+			expect(await eventually(finished, 1, 60000)).toBe(1);
+			const [run] = await rest.executions(triggerWorkflow);
+			const detail = await rest.execution(run.id);
+			const [item] = detail.data.resultData.runData[TRIGGER][0].data!.main[0];
+			expect(item.json).toMatchObject({
+				provider: 'EvoLink',
+				status: 'completed',
+				imageUrl: expect.stringContaining(fakes.evoLink.baseUrl),
+			});
+		});
+	});
+});
 
 describe('running an example from the editor', () => {
 	it('runs "text to image (EvoLink)" against the fake and shows the image in the output panel', async () => {
