@@ -5,6 +5,7 @@
  * Fail), exactly as n8n does.
  */
 import { binaryDataService, runContext, toBinaryData } from './binary';
+import { finalStatus, newRunExecutionData } from './compat';
 import type { BinaryInput, BinaryMode } from './binary';
 import { HarnessCredentialsHelper } from './credentials';
 import './n8n';
@@ -26,7 +27,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { createRunExecutionData, Workflow } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 import { randomUUID } from 'node:crypto';
 
 export const INSTANCE_URL = 'http://127.0.0.1:5678';
@@ -140,7 +141,7 @@ function resultOf(run: IRun, executionId: string, nodes: INode[]): RunResult {
 	return {
 		run,
 		customData: (run.data.resultData.metadata ?? {}) as Record<string, string>,
-		status: run.status,
+		status: finalStatus(run),
 		error: run.data.resultData.error,
 		executionId,
 		outputs,
@@ -189,10 +190,8 @@ export async function startWorkflow(options: RunWorkflowOptions): Promise<Execut
 		workflowId,
 		...options.additionalData,
 	} as Partial<IWorkflowExecuteAdditionalData>;
-	const runData = createRunExecutionData({
-		executionData: {
-			nodeExecutionStack: [{ node: start, data: { main: [inputItems] }, source: null }],
-		},
+	const runData = newRunExecutionData({
+		nodeExecutionStack: [{ node: start, data: { main: [inputItems] }, source: null }],
 	});
 	const engine = new WorkflowExecute(additionalData(credentials, extra), mode, runData);
 
