@@ -13,8 +13,11 @@ import type {
 	INodeProperties,
 	IRun,
 	IRunExecutionData,
+	IWorkflowBase,
+	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import * as n8nWorkflow from 'n8n-workflow';
+import * as n8nCore from 'n8n-core';
 import { BinaryDataService } from 'n8n-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -67,7 +70,7 @@ type BinaryConfig = {
 
 /**
  * A started BinaryDataService. n8n-core 2.x (and late 1.x) takes its config, error reporter and
- * logger in the constructor and `init()` takes nothing; n8n-core 1.84 constructs bare and takes
+ * logger in the constructor and `init()` takes nothing; n8n-core 1.84 and older construct it bare and takes
  * the config in `init(config)`.
  */
 export async function startBinaryDataService(
@@ -92,7 +95,7 @@ export async function startBinaryDataService(
 }
 
 /**
- * Stores bytes for an execution. n8n-core 2.x takes a location object; n8n-core 1.84 takes the
+ * Stores bytes for an execution. n8n-core 2.x takes a location object; n8n-core 1.84 and older take the
  * workflow and execution IDs as two arguments.
  */
 export async function storeBinary(
@@ -114,7 +117,33 @@ export async function storeBinary(
 }
 
 /**
- * Run data that starts with `executionData`. n8n-workflow 1.83 has no createRunExecutionData;
+ * The execution's lifecycle hooks, calling `onEnd` with the finished run. n8n-core 1.79+ has
+ * ExecutionLifecycleHooks; before it, n8n-workflow's WorkflowHooks took the handlers by name up
+ * front.
+ */
+export function lifecycleHooks(
+	mode: WorkflowExecuteMode,
+	executionId: string,
+	workflowData: IWorkflowBase,
+	onEnd: (run: IRun) => void,
+): unknown {
+	const { ExecutionLifecycleHooks } = n8nCore as Partial<typeof n8nCore>;
+	if (ExecutionLifecycleHooks) {
+		const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
+		hooks.addHandler('workflowExecuteAfter', onEnd);
+		return hooks;
+	}
+	const { WorkflowHooks } = n8nWorkflow as unknown as {
+		WorkflowHooks: new (
+			handlers: Record<string, Array<(run: IRun) => void>>,
+			...rest: unknown[]
+		) => unknown;
+	};
+	return new WorkflowHooks({ workflowExecuteAfter: [onEnd] }, mode, executionId, workflowData);
+}
+
+/**
+ * Run data that starts with `executionData`. n8n-workflow 1.83 and older have no createRunExecutionData;
  * there the object is built with the fields its WorkflowExecute reads, as n8n 1.x itself did.
  */
 export function newRunExecutionData(
@@ -138,7 +167,7 @@ export function newRunExecutionData(
 }
 
 /**
- * The status n8n shows for a finished run. n8n-core 1.84 leaves `status` at 'running' even after
+ * The status n8n shows for a finished run. n8n-core 1.84 and older leave `status` at 'running' even after
  * the run ended, and n8n 1.x's server set the final one afterwards (its
  * determineFinalExecutionStatus); the harness does the same there. Any other status is the
  * engine's own and is kept.
@@ -177,7 +206,7 @@ export function releaseBackgroundTimers(container: { get(key: unknown): unknown 
 export const capabilities = {
 	/**
 	 * n8n-workflow evaluates `@tool` in displayOptions (show a field only on the AI Agent tool
-	 * twin). n8n-workflow 1.83 does not know the key: a tool twin then shows the fields a plain
+	 * twin). n8n-workflow 1.83 and older do not know the key: a tool twin then shows the fields a plain
 	 * node shows, so the regular required Prompt instead of the one the agent fills in, and no
 	 * Tool Description choice (the tool is described by the node's own description).
 	 */
@@ -199,7 +228,7 @@ export const capabilities = {
 	})(),
 	/**
 	 * n8n-core throws a tool's error to the agent (which hands the message to the model). n8n-core
-	 * 1.84 instead answers the tool call with 'Error during node execution: ' plus the error's
+	 * 1.84 and older instead answer the tool call with 'Error during node execution: ' plus the error's
 	 * description, and the agent sees a normal answer.
 	 */
 	toolErrorsThrown: (() => {

@@ -5,13 +5,13 @@
  * Fail), exactly as n8n does.
  */
 import { binaryDataService, runContext, toBinaryData } from './binary';
-import { finalStatus, newRunExecutionData } from './compat';
+import { finalStatus, lifecycleHooks, newRunExecutionData } from './compat';
 import type { BinaryInput, BinaryMode } from './binary';
 import { HarnessCredentialsHelper } from './credentials';
 import './n8n';
 import { loadPackage } from './package';
 
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { WorkflowExecute } from 'n8n-core';
 import type {
 	ExecutionError,
 	ExecutionStatus,
@@ -183,7 +183,9 @@ export async function startWorkflow(options: RunWorkflowOptions): Promise<Execut
 	const credentials = new HarnessCredentialsHelper(pkg.credentialTypes, options.credentials ?? {});
 	const mode = options.mode ?? 'manual';
 	const workflowData = { id: workflowId, name: workflow.name, nodes, connections } as IWorkflowBase;
-	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
+	let settle: (outcome: { run?: IRun; error?: Error }) => void = () => {};
+	const outcome = new Promise<{ run?: IRun; error?: Error }>((resolve) => (settle = resolve));
+	const hooks = lifecycleHooks(mode, executionId, workflowData, (run) => settle({ run }));
 	const extra = {
 		hooks,
 		executionId,
@@ -195,9 +197,6 @@ export async function startWorkflow(options: RunWorkflowOptions): Promise<Execut
 	});
 	const engine = new WorkflowExecute(additionalData(credentials, extra), mode, runData);
 
-	let settle: (outcome: { run?: IRun; error?: Error }) => void = () => {};
-	const outcome = new Promise<{ run?: IRun; error?: Error }>((resolve) => (settle = resolve));
-	hooks.addHandler('workflowExecuteAfter', (run: IRun) => settle({ run }));
 	const execution = runContext.run(context, () => engine.processRunExecutionData(workflow));
 	const finished = Promise.resolve(execution).then(
 		(run) => settle({ run }),
