@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--outputFile=*) outputFile="${1#--outputFile=}" ;;
 	--outputFile) outputFile="${2:?--outputFile needs a path}"; shift ;;
+	--json) ;; # always on: the summary below reads the report
 	*) args+=("$1") ;;
 	esac
 	shift

@@ -55,7 +55,6 @@ describe(`the n8n the engine tests run on (${target ?? 'the root install'})`, ()
 		const product = require(path.join(REPO_ROOT, 'dist/nodes/shared/errors.js')) as {
 			providerError: (node: object, options: object) => Error;
 		};
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const workflow = require('n8n-workflow') as typeof import('n8n-workflow');
 		const node = {
 			id: '1',
