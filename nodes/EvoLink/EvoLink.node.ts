@@ -4,9 +4,9 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { imageNodeProperties } from '../shared/actions/index';
+import { MAIN_CONNECTION } from '../shared/connections';
 import { credentialTests } from '../shared/credentialTest';
 import { IMAGE_NODE_SUBTITLE } from '../shared/descriptions/common';
 import { imageNodeText } from '../shared/descriptions/models';
@@ -23,8 +23,8 @@ export class EvoLink implements INodeType {
 		subtitle: IMAGE_NODE_SUBTITLE,
 		description: imageNodeText(evoLink),
 		defaults: { name: 'GPT Image (EvoLink)' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		usableAsTool: true,
 		credentials: [{ name: 'evoLinkApi', required: true, testedBy: 'evoLinkApiTest' }],
 		properties: imageNodeProperties(evoLink),

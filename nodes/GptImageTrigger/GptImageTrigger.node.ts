@@ -6,8 +6,9 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { MAIN_CONNECTION } from '../shared/connections';
 import { credentialTests } from '../shared/credentialTest';
 import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
 import {
@@ -66,7 +67,7 @@ export class GptImageTrigger implements INodeType {
 		},
 		defaults: { name: 'GPT Image Callback Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: [MAIN_CONNECTION],
 		credentials: triggerCredentials(),
 		webhooks: [
 			{

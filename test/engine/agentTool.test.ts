@@ -15,6 +15,7 @@ import type {
 } from 'n8n-workflow';
 
 import { loadPackage, runWorkflow } from './harness';
+import { capabilities } from './harness/compat';
 import type { RunResult } from './harness';
 import { assertNoSecret, credentialsFor, NODES, startFakes, stopFakes } from './setup';
 import type { Fakes, NodeName } from './setup';
@@ -113,8 +114,14 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			);
 			const display = pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}`].description.displayName;
 
-			// What the model reads: the operation's action, and one argument, the prompt.
-			expect(call.description).toBe(`Generate image in ${display}`);
+			// What the model reads: the operation's action, and one argument, the prompt. Without
+			// `@tool` displayOptions (n8n 1.85 and older) the Tool Description choice is hidden, and n8n-core
+			// describes the tool with the node's own description.
+			expect(call.description).toBe(
+				capabilities.toolDisplayOptions
+					? `Generate image in ${display}`
+					: pkg.nodeTypesByName[`n8n-nodes-gpt-image.${node}`].description.description,
+			);
 			const provider = display.replace(/^GPT Image \((.*)\)$/, '$1');
 			expect(call.argNames).toEqual(['prompt']);
 			expect(call.error).toBeUndefined();
@@ -159,7 +166,11 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			},
 			{ prompt: 'Make it night', imageUrls: source },
 		);
-		expect(call.description).toBe('Edit image in GPT Image (EvoLink)');
+		expect(call.description).toBe(
+			capabilities.toolDisplayOptions
+				? 'Edit image in GPT Image (EvoLink)'
+				: pkg.nodeTypesByName['n8n-nodes-gpt-image.evoLink'].description.description,
+		);
 		expect(call.argNames).toEqual(['imageUrls', 'prompt']);
 		expect(JSON.parse(call.result!)[0].imageUrl).toMatch(/^http/);
 		const submit = fakes.evoLink.requests.find((r) => r.route === 'submit')!;
@@ -172,8 +183,16 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			{ operation: 'generate', prompt: PROMPT },
 			{ prompt: '   ' },
 		);
-		expect(call.result).toBeUndefined();
-		expect(call.error).toMatch(/^Prompt/);
+		if (capabilities.toolErrorsThrown) {
+			expect(call.result).toBeUndefined();
+			expect(call.error).toMatch(/^Prompt/);
+		} else {
+			// n8n-core 1.84 and older answer a failed tool call with the error's description, not its message.
+			expect(call.error).toBeUndefined();
+			expect(call.result).toBe(
+				'Error during node execution: Describe the image to create or the change to make',
+			);
+		}
 		expect(fakes.apiframe.requests).toHaveLength(0);
 	});
 
@@ -213,6 +232,13 @@ describe('as an AI Agent tool (URL-only by default)', () => {
 			{ operation: 'generate', options: { pollIntervalSeconds: 1 } },
 			{ prompt: 'A harbour at night' },
 		);
+		if (!capabilities.toolDisplayOptions) {
+			// n8n 1.85 and older have no `@tool` displayOptions: the tool shows the regular required Prompt, with
+			// no $fromAI() default, so the agent has no argument to send and the user fills it in.
+			expect(call.argNames).toEqual([]);
+			expect(fakes.evoLink.requests).toHaveLength(0);
+			return;
+		}
 		expect(call.argNames).toEqual(['prompt']);
 		expect(JSON.parse(call.result!)[0].prompt).toBe('A harbour at night');
 	});

@@ -62,6 +62,10 @@ export async function startBridge(): Promise<TriggerBridge> {
 		route(fake) {
 			fake.options.callbackRewrite = (u: string) => u.replace(PUBLIC_ORIGIN, `${url}/`);
 			fake.options.callbackRetryDelaysMs = [1000, 2000, 4000];
+			// The fake's default 10 s attempt timeout is 0.5 s of real time at the test clock's
+			// speed; a trigger that confirms with the provider on a loaded machine can take longer,
+			// and the delivery would then be retried, not answered once.
+			fake.options.callbackTimeoutMs = 60000;
 		},
 		started: () => calls.filter((c) => c.items !== undefined),
 		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),

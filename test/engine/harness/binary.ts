@@ -4,6 +4,7 @@
  * inline as base64 (n8n-core's path without a manager), 'filesystem' runs write files and get
  * `id`s, as n8n does with N8N_DEFAULT_BINARY_DATA_MODE=filesystem.
  */
+import { startBinaryDataService, storeBinary } from './compat';
 import { Container, quietErrorReporter } from './n8n';
 import { tempRoot } from './env';
 
@@ -39,12 +40,7 @@ export async function binaryDataService(): Promise<BinaryDataService> {
 			availableModes: ['filesystem'],
 		};
 		const logger = { info() {}, warn() {}, error() {}, debug() {} };
-		const created = new BinaryDataService(
-			config as unknown as ConstructorParameters<typeof BinaryDataService>[0],
-			quietErrorReporter as unknown as ConstructorParameters<typeof BinaryDataService>[1],
-			logger as unknown as ConstructorParameters<typeof BinaryDataService>[2],
-		);
-		await created.init();
+		const created = await startBinaryDataService(config, quietErrorReporter, logger);
 		// The service picks its manager from `this.mode`: make that the calling run's mode.
 		Object.defineProperty(created, 'mode', {
 			configurable: true,
@@ -78,7 +74,7 @@ export async function toBinaryData(
 		if (input.fileName) data.fileName = input.fileName;
 		if (fileExtension) data.fileExtension = fileExtension;
 		if (mimeType.startsWith('image/')) data.fileType = 'image';
-		out[name] = await store.store({ type: 'execution', ...location }, input.buffer, data);
+		out[name] = await storeBinary(store, location, input.buffer, data);
 	}
 	return out;
 }

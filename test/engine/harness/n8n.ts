@@ -5,6 +5,7 @@
 import './env';
 
 import 'reflect-metadata';
+import { releaseBackgroundTimers } from './compat';
 import { ErrorReporter } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ import * as path from 'node:path';
 /** The DI container n8n-core itself uses (resolved from n8n-core's own location). */
 export const { Container } = require(
 	require.resolve('@n8n/di', { paths: [path.dirname(require.resolve('n8n-core'))] }),
-) as { Container: { set(key: unknown, value: unknown): void } };
+) as { Container: { get(key: unknown): unknown; set(key: unknown, value: unknown): void } };
 
 /** Errors n8n-core passed to its ErrorReporter (collected instead of printed). */
 export const reportedErrors: Array<{ level: string; error: unknown; options?: IDataObject }> = [];
@@ -30,3 +31,4 @@ export const quietErrorReporter = {
 	},
 };
 Container.set(ErrorReporter, quietErrorReporter);
+releaseBackgroundTimers(Container);

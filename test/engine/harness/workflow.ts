@@ -5,12 +5,13 @@
  * Fail), exactly as n8n does.
  */
 import { binaryDataService, runContext, toBinaryData } from './binary';
+import { finalStatus, lifecycleHooks, newRunExecutionData } from './compat';
 import type { BinaryInput, BinaryMode } from './binary';
 import { HarnessCredentialsHelper } from './credentials';
 import './n8n';
 import { loadPackage } from './package';
 
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { WorkflowExecute } from 'n8n-core';
 import type {
 	ExecutionError,
 	ExecutionStatus,
@@ -26,7 +27,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { createRunExecutionData, Workflow } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 import { randomUUID } from 'node:crypto';
 
 export const INSTANCE_URL = 'http://127.0.0.1:5678';
@@ -140,7 +141,7 @@ function resultOf(run: IRun, executionId: string, nodes: INode[]): RunResult {
 	return {
 		run,
 		customData: (run.data.resultData.metadata ?? {}) as Record<string, string>,
-		status: run.status,
+		status: finalStatus(run),
 		error: run.data.resultData.error,
 		executionId,
 		outputs,
@@ -182,23 +183,20 @@ export async function startWorkflow(options: RunWorkflowOptions): Promise<Execut
 	const credentials = new HarnessCredentialsHelper(pkg.credentialTypes, options.credentials ?? {});
 	const mode = options.mode ?? 'manual';
 	const workflowData = { id: workflowId, name: workflow.name, nodes, connections } as IWorkflowBase;
-	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
+	let settle: (outcome: { run?: IRun; error?: Error }) => void = () => {};
+	const outcome = new Promise<{ run?: IRun; error?: Error }>((resolve) => (settle = resolve));
+	const hooks = lifecycleHooks(mode, executionId, workflowData, (run) => settle({ run }));
 	const extra = {
 		hooks,
 		executionId,
 		workflowId,
 		...options.additionalData,
 	} as Partial<IWorkflowExecuteAdditionalData>;
-	const runData = createRunExecutionData({
-		executionData: {
-			nodeExecutionStack: [{ node: start, data: { main: [inputItems] }, source: null }],
-		},
+	const runData = newRunExecutionData({
+		nodeExecutionStack: [{ node: start, data: { main: [inputItems] }, source: null }],
 	});
 	const engine = new WorkflowExecute(additionalData(credentials, extra), mode, runData);
 
-	let settle: (outcome: { run?: IRun; error?: Error }) => void = () => {};
-	const outcome = new Promise<{ run?: IRun; error?: Error }>((resolve) => (settle = resolve));
-	hooks.addHandler('workflowExecuteAfter', (run: IRun) => settle({ run }));
 	const execution = runContext.run(context, () => engine.processRunExecutionData(workflow));
 	const finished = Promise.resolve(execution).then(
 		(run) => settle({ run }),
