@@ -1,6 +1,7 @@
 import type { ICredentialType, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 
+import { CALLBACK_PROVIDERS } from '../../nodes/GptImageTrigger/callbacks';
 import { GptImageTrigger } from '../../nodes/GptImageTrigger/GptImageTrigger.node';
 import { PROVIDERS } from '../../nodes/providers';
 import { promptLengthHint } from '../../nodes/shared/descriptions/common';
@@ -212,7 +213,7 @@ describe("the callback trigger's credentials", () => {
 			.map((c) => c.name);
 
 	it.each([
-		['auto', 'provider', ['starMagicApi', 'evoLinkApi', 'apiframeApi']],
+		['auto', 'provider', CALLBACK_PROVIDERS.map((p) => p.adapter.credentialType)],
 		['starMagic', 'provider', ['starMagicApi']],
 		['evoLink', 'provider', ['evoLinkApi']],
 		['apiframe', 'provider', ['apiframeApi']],
