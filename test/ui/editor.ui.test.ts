@@ -541,6 +541,11 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 			await expect(
 				page.getByText('Workflow could not be published').first().isVisible(),
 			).resolves.toBe(true);
+			await shot('trigger-publish-refused');
+			// Dismiss the message (n8n's toasts have no test ID; Element Plus's close button).
+			const toasts = page.getByRole('alert').filter({ hasText: 'could not be published' });
+			await toasts.locator('.el-notification__closeBtn').first().click();
+			await toasts.first().waitFor({ state: 'hidden' });
 		});
 	});
 
@@ -563,6 +568,9 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 				page.locator(`${byId('node-credentials-select')} input`).inputValue(),
 			).resolves.toBe('EvoLink account');
 
+			await page.getByText('Webhook URLs').click();
+			await page.click(byId('radio-button-production'));
+			await page.locator(byId('node-parameters')).getByText(productionUrl).waitFor();
 			await shot('trigger-panel', page.locator(byId('ndv')));
 			await closeNdv(page);
 			await publish();
