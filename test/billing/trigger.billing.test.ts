@@ -62,7 +62,7 @@ describe.each(callbacking)('%s trigger', (node) => {
 		const again = await handle.call(delivery);
 		expect(again.response.body).toMatchObject({ duplicate: true });
 		note(
-			'download fails on the first delivery (Download Images on)',
+			'download fails on the first delivery (Output Images As: Binary Files)',
 			node,
 			'503, then 1 run on the retry',
 		);

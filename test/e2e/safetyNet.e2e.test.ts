@@ -92,7 +92,7 @@ function nodeNamed(workflow: Record<string, any>, name: string): Record<string, 
 /**
  * The three examples as a user imports them, with workflow 3's schedule and age limit cut from
  * 5 and 10 minutes to seconds so the test runs in seconds (the example files keep minutes), and
- * a copy of workflow 2 with Download Images off on a webhook of its own.
+ * a copy of workflow 2 with URLs only (no download) on a webhook of its own.
  */
 function safetyNetWorkflows(): Array<Record<string, any>> {
 	const [submit, receive, collect] = [
@@ -492,8 +492,8 @@ describe('safety net for lost callbacks (examples/safety-net-*.json)', () => {
 
 describe('identical callbacks arriving at the same moment', () => {
 	it.each([
-		['Download Images on', 'gptImgSafetyNet2', SAFETY_NET_WEBHOOK, 1],
-		['Download Images off', 'gptImgDupNoDwnld', NO_DOWNLOAD_WEBHOOK, 0],
+		['binary output', 'gptImgSafetyNet2', SAFETY_NET_WEBHOOK, 1],
+		['URLs only', 'gptImgDupNoDwnld', NO_DOWNLOAD_WEBHOOK, 0],
 	] as const)('%s: five at once start one run', async (label, workflowId, webhookId, downloads) => {
 		evoLink.reset();
 		evoLink.options.taskDurationMs = 1000;

@@ -102,7 +102,7 @@ describe.each(unified)('%s callbacks (unsigned)', (node) => {
 		);
 		expect(JSON.stringify(call.items)).not.toMatch(/internal\.png|10\.0\.0\.1/);
 		table.add(
-			`${node}: callback for a real task with internal imageUrls, Download Images on`,
+			`${node}: callback for a real task with internal imageUrls, binary output`,
 			'n8n fetched the internal address into the binary',
 			"the provider's own URLs only; the internal ones are never fetched",
 		);
