@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type * as SpendModule from '../../nodes/shared/spend';
 import { REPO_ROOT } from './harness';
 import { FAST, NODES, runImage, startFakes, stopFakes } from './setup';
-import type { Fakes, NodeName } from './setup';
+import type { RunResult } from './harness';
+import type { Fakes, NodeName, RunOptions } from './setup';
 
 let fakes: Fakes;
 /** The spend module the engine loads (dist): its price book is the process's memory of prices. */
@@ -30,6 +31,21 @@ const items = (n: number) =>
 	Array.from({ length: n }, (_, i) => ({ json: { prompt: `cat ${i}` } }));
 const measured: string[] = [];
 
+/** Generate over `count` items ({{ $json.prompt }} each) with the given Options and run settings. */
+async function runBatch(
+	node: NodeName,
+	count: number,
+	options: Record<string, unknown>,
+	run: Omit<RunOptions, 'items'> = {},
+): Promise<RunResult> {
+	return await runImage(
+		fakes,
+		node,
+		{ operation: 'generate', prompt: '={{ $json.prompt }}', options: { ...FAST, ...options } },
+		{ ...run, items: items(count) },
+	);
+}
+
 afterAll(() => {
 	process.stdout.write(
 		`\n50-item batch, Max Credits per Execution = 5 tasks' worth\n| provider | submissions | items not submitted |\n|---|---|---|\n${measured.join('\n')}\n\n`,
@@ -38,15 +54,11 @@ afterAll(() => {
 
 describe.each(NODES)('%s spend control', (node) => {
 	it("a cap of 5 tasks' worth submits 5 tasks of a 50-item batch; the other 45 items fail with the numbers", async () => {
-		const result = await runImage(
-			fakes,
+		const result = await runBatch(
 			node,
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				options: { ...FAST, maxCredits: 5 * PRICE[node] },
-			},
-			{ items: items(50), continueOnFail: true },
+			50,
+			{ maxCredits: 5 * PRICE[node] },
+			{ continueOnFail: true },
 		);
 		const out = result.output();
 		const refused = out.filter((i) => typeof i.json.error === 'string');
@@ -72,30 +84,17 @@ describe.each(NODES)('%s spend control', (node) => {
 	});
 
 	it('the error output gets the items left out; without Continue On Fail the node stops with the cap', async () => {
-		const routed = await runImage(
-			fakes,
+		const routed = await runBatch(
 			node,
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				options: { ...FAST, maxCredits: 2 * PRICE[node] },
-			},
-			{ items: items(6), node: { onError: 'continueErrorOutput' } },
+			6,
+			{ maxCredits: 2 * PRICE[node] },
+			{ node: { onError: 'continueErrorOutput' } },
 		);
 		const [main, errors] = routed.outputs();
 		expect(main).toHaveLength(2);
 		expect(errors).toHaveLength(4);
 		fakes[node].reset();
-		const stopped = await runImage(
-			fakes,
-			node,
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				options: { ...FAST, maxCredits: 2 * PRICE[node] },
-			},
-			{ items: items(6) },
-		);
+		const stopped = await runBatch(node, 6, { maxCredits: 2 * PRICE[node] });
 		expect(stopped.error?.message).toMatch(/Max Credits per Execution/);
 		expect(fakes[node].counts.submissions).toBeLessThanOrEqual(3);
 	});
@@ -126,16 +125,7 @@ describe.each(NODES)('%s spend control', (node) => {
 		});
 		fakes[node].reset();
 		fakes[node].options.balance = 3 * PRICE[node];
-		const result = await runImage(
-			fakes,
-			node,
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				options: { ...FAST, checkBalance: true },
-			},
-			{ items: items(10), continueOnFail: true },
-		);
+		const result = await runBatch(node, 10, { checkBalance: true }, { continueOnFail: true });
 		expect(fakes[node].counts.submissions).toBe(0);
 		expect(fakes[node].counts.keyChecks).toBe(1);
 		const out = result.output();
@@ -147,16 +137,7 @@ describe.each(NODES)('%s spend control', (node) => {
 
 	it('Check Balance First with enough credits submits the whole batch after one balance request', async () => {
 		fakes[node].options.balance = 100 * PRICE[node];
-		const result = await runImage(
-			fakes,
-			node,
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				options: { ...FAST, checkBalance: true },
-			},
-			{ items: items(4) },
-		);
+		const result = await runBatch(node, 4, { checkBalance: true });
 		expect(result.error).toBeUndefined();
 		expect(fakes[node].counts.submissions).toBe(4);
 		expect(fakes[node].counts.keyChecks).toBe(1);
@@ -168,16 +149,7 @@ describe('Check Balance First before any price is known (StarMagic, EvoLink)', (
 		'%s: one task teaches the price, then the rest of a batch the balance cannot cover is not submitted',
 		async (node) => {
 			fakes[node].options.balance = 3 * PRICE[node];
-			const result = await runImage(
-				fakes,
-				node,
-				{
-					operation: 'generate',
-					prompt: '={{ $json.prompt }}',
-					options: { ...FAST, checkBalance: true },
-				},
-				{ items: items(10), continueOnFail: true },
-			);
+			const result = await runBatch(node, 10, { checkBalance: true }, { continueOnFail: true });
 			expect(fakes[node].counts.submissions).toBe(1);
 			const refused = result.output().filter((i) => typeof i.json.error === 'string');
 			expect(refused).toHaveLength(9);
