@@ -11,6 +11,7 @@ import type { ApiframeReading, FakeProvider } from '../fakes';
 import { PUBLIC_ORIGIN, startBridge } from './bridge';
 import type { TriggerBridge } from './bridge';
 import { createTrigger, readBinary } from './harness';
+import type { RunResult } from './harness';
 import { credentialsFor, FAST, PNG_SIGNATURE, runImage, startFakes, stopFakes } from './setup';
 import type { Fakes } from './setup';
 
@@ -49,6 +50,22 @@ async function listen(parameters: INodeParameters = {}): Promise<void> {
 	bridge.use(trigger);
 }
 
+/** Apiframe Generate with Completion = Callback, one item per prompt, one after another. */
+async function submitWithCallbacks(...prompts: string[]): Promise<RunResult> {
+	return await runImage(
+		fakes,
+		'apiframe',
+		{
+			operation: 'generate',
+			prompt: '={{ $json.prompt }}',
+			completion: 'callback',
+			callbackUrl: CALLBACK_URL,
+			options: ONE_AT_A_TIME,
+		},
+		{ items: prompts.map((prompt) => ({ json: { prompt } })) },
+	);
+}
+
 const submitRequests = (fake: FakeProvider) => fake.requests.filter((r) => r.route === 'submit');
 
 const READINGS: Array<[string, ApiframeReading, number]> = [
@@ -62,18 +79,7 @@ describe.each(READINGS)('Apiframe, %s reading', (_name, reading, firstTry) => {
 
 	it('callback: the job records the webhook and the trigger starts the run; the next item sends the shape that worked', async () => {
 		await listen({ provider: 'apiframe', options: { output: 'binary' } });
-		const result = await runImage(
-			fakes,
-			'apiframe',
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				completion: 'callback',
-				callbackUrl: CALLBACK_URL,
-				options: ONE_AT_A_TIME,
-			},
-			{ items: [{ json: { prompt: 'a lighthouse' } }, { json: { prompt: 'a harbour' } }] },
-		);
+		const result = await submitWithCallbacks('a lighthouse', 'a harbour');
 		expect(result.error).toBeUndefined();
 		const items = result.output();
 		expect(items.map((i) => i.json.callbackConfirmed)).toEqual([true, true]);
@@ -147,18 +153,7 @@ describe('Apiframe, the readings that cannot be bridged or are silent', () => {
 	it('webhook field silently dropped: the item says so; the next item sends the other field and is confirmed', async () => {
 		apiframe.options.apiframeReading = { ...PAGE_READING, unknownKeys: 'ignore' };
 		await listen({ provider: 'apiframe' });
-		const result = await runImage(
-			fakes,
-			'apiframe',
-			{
-				operation: 'generate',
-				prompt: '={{ $json.prompt }}',
-				completion: 'callback',
-				callbackUrl: CALLBACK_URL,
-				options: ONE_AT_A_TIME,
-			},
-			{ items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }] },
-		);
+		const result = await submitWithCallbacks('first', 'second');
 		expect(result.error).toBeUndefined();
 		const [first, second] = result.output();
 		expect(first.json.callbackConfirmed).toBe(false);
