@@ -14,6 +14,7 @@ import * as path from 'path';
 
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider } from '../fakes';
+import { waitFor } from '../fakes/testHelpers';
 import {
 	freePort,
 	importCredentials,
@@ -64,19 +65,13 @@ let tableId: string;
 const { timings, timed } = stopwatch();
 const outcomes: string[] = [];
 
-/** Polls `probe` until it returns a value, failing after `timeoutMs`. */
+/** Polls `probe` every 250 ms until it returns a value, failing after `timeoutMs` with `what`. */
 async function waitUntil<T>(
 	probe: () => Promise<T | undefined> | T | undefined,
 	what: string,
 	timeoutMs = 60000,
 ): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
+	return await waitFor(probe, timeoutMs, 250, what);
 }
 
 function readJson(file: string): Record<string, any> {

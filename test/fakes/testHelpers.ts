@@ -9,17 +9,18 @@ import type { FakeProvider } from './index';
 export const PNG_SIGNATURE = '89504e470d0a1a0a';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Polls `probe` until it returns something other than undefined. */
+/** Polls `probe` until it returns something other than undefined; `what` names it in the error. */
 export async function waitFor<T>(
 	probe: () => Promise<T | undefined> | T | undefined,
 	timeoutMs = 2000,
 	everyMs = 10,
+	what = 'waitFor',
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await probe();
 		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error('waitFor timed out');
+		if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
 		await new Promise((resolve) => setTimeout(resolve, everyMs));
 	}
 }
