@@ -14,7 +14,8 @@ import { header } from './download';
 import { count, networkCode, plainMessage } from './errors';
 import type { ProviderDefinition } from './provider';
 import { maskSecrets, secretsOf } from './taskClient';
-import { readCapped, refusedBeforeSending } from './transport';
+import { parseJson, readCapped, refusedBeforeSending } from './transport';
+import { parseHttpUrl } from './validation';
 
 /**
  * n8n's "Test" button on a provider credential: one free read of the provider's balance route,
@@ -142,8 +143,9 @@ export async function checkCredential(
 	}
 	const read = await readWithin(response.body, deadline);
 	if ('error' in read) return fail(unreachable(url.origin, read.error, mask));
+	// An empty answer parses to no value: not the API's JSON either.
 	const json = read.bytes && parseJson(read.bytes);
-	if (!json)
+	if (!json || json.value === undefined)
 		return fail(`${apiAnswered(answer)}, but not with the API's JSON: ${checkBase(answer)}`);
 	try {
 		const balance = cost.balance.parse(json.value);
@@ -192,14 +194,9 @@ function notOk(answer: Answer): string {
 	return `${apiAnswered(answer)}: ${checkBase(answer)}`;
 }
 
+/** A full http(s) address with a host right after `//` (the URL parser alone accepts `https:host`). */
 function isHttpUrl(value: string): boolean {
-	if (!/^https?:\/\/[^/]/i.test(value)) return false;
-	try {
-		new URL(value);
-		return true;
-	} catch {
-		return false;
-	}
+	return /^https?:\/\/[^/]/i.test(value) && parseHttpUrl(value) !== undefined;
 }
 
 function redirectTarget(location: string | undefined, from: URL): string {
@@ -233,14 +230,6 @@ async function readWithin(
 		return { error };
 	} finally {
 		deadline.removeEventListener('abort', stop);
-	}
-}
-
-function parseJson(bytes: Buffer): { value: unknown } | undefined {
-	try {
-		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
-	} catch {
-		return undefined;
 	}
 }
 

@@ -87,7 +87,8 @@ export async function readCapped(body: unknown, max: number): Promise<Buffer | u
 	return Buffer.concat(chunks);
 }
 
-function parseJson(bytes: Buffer): { value: unknown } | undefined {
+/** The JSON in `bytes`; `{ value: undefined }` for an empty answer, undefined when it is not JSON. */
+export function parseJson(bytes: Buffer): { value: unknown } | undefined {
 	const text = bytes.toString('utf8');
 	if (text.trim() === '') return { value: undefined };
 	try {

@@ -16,7 +16,8 @@ export function codePointLength(text: string): number {
 	return Array.from(text).length;
 }
 
-function parseHttpUrl(value: string): URL | undefined {
+/** The value as a URL when it parses and is http(s). */
+export function parseHttpUrl(value: string): URL | undefined {
 	try {
 		const url = new URL(value);
 		return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
