@@ -221,14 +221,13 @@ export async function runImageNode(
 			}
 		}),
 	);
+	countSpendRefusals(outcomes);
 	if (stopped) {
-		countSpendRefusals(outcomes);
 		// Report the earliest failing item, as a sequential loop would have.
 		const failed = outcomes.find((o): o is { error: NodeError } => o !== undefined && 'error' in o);
 		if (failed) throw withRunTasks(failed.error, ctx.scope);
 	}
 
-	countSpendRefusals(outcomes);
 	const output: INodeExecutionData[] = [];
 	outcomes.forEach((outcome, i) => {
 		if (!outcome) return;
