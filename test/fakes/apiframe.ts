@@ -158,7 +158,7 @@ function me(_call: Call, ctx: Ctx): Reply {
 		team: {
 			id: '0b0c8a5e-1a2b-4c3d-8e9f-000000000002',
 			name: 'Fake Team',
-			credits: Math.floor(accountLeft(ctx, DEFAULT_BALANCE)),
+			credits: ctx.options.balanceShown ?? Math.floor(accountLeft(ctx, DEFAULT_BALANCE)),
 			plan: 'pro',
 			customerId: null,
 		},

@@ -35,12 +35,20 @@ export interface JobView {
 	progress: number;
 	result: string | { images: string[] } | null;
 	error: string | null;
-	creditCost: number;
+	/** Left out when `priceShown` says so (a hostile provider). */
+	creditCost?: unknown;
 	webhookStatus: FakeTask['webhookStatus'];
 	createdAt: string;
 	completedAt: string | null;
 	/** Only with `apiframeJobShowsInput` (optional in the schema). */
 	input?: Record<string, unknown>;
+}
+
+/** The job's `creditCost` as shown: 0 once failed (refunded), else the price or `priceShown`'s. */
+function shownCost(task: FakeTask, state: TaskState, ctx: Ctx): unknown {
+	if (state.phase === 'failed') return 0;
+	const shown = ctx.options.priceShown;
+	return shown ? shown(task) : (task.creditCost ?? 0);
 }
 
 /**
@@ -57,11 +65,12 @@ export function jobView(task: FakeTask, state: TaskState, ctx: Ctx): JobView {
 		progress: state.progress,
 		result: state.phase === 'completed' ? resultValue(task, ctx) : null,
 		error: state.phase === 'failed' ? failureText(task.failCode) : null,
-		creditCost: state.phase === 'failed' ? 0 : (task.creditCost ?? 0), // failed jobs are refunded
+		creditCost: shownCost(task, state, ctx),
 		webhookStatus: task.webhookStatus === undefined ? null : task.webhookStatus, // null = no webhook planned
 		createdAt: new Date(task.createdAt).toISOString(),
 		completedAt: finished ? new Date(Math.min(doneAt, ctx.now())).toISOString() : null,
 	};
+	if (view.creditCost === undefined) delete view.creditCost;
 	if (ctx.options.apiframeJobShowsInput === true)
 		view.input = JSON.parse(JSON.stringify(task.body)) as Record<string, unknown>;
 	return view;

@@ -128,6 +128,18 @@ export interface FakeProviderOptions {
 	 */
 	balance?: number;
 	/**
+	 * What the balance route reports instead of the wallet's figure (a stale or odd account
+	 * view); the wallet and its 402 are unaffected. Default: the wallet's own figure. Live.
+	 */
+	balanceShown?: number;
+	/**
+	 * What the answers show as a task's price, in place of `usage.credits_reserved` (unified task
+	 * API) or `creditCost` (Apiframe): a hostile or odd provider. Return `undefined` to leave the
+	 * price out entirely (no `usage`, no `creditCost`). The wallet still charges the real price.
+	 * Default: the real price. Live.
+	 */
+	priceShown?: (task: FakeTask) => unknown;
+	/**
 	 * Unified task API: credit limit of the API key itself (`data.token`), null = unlimited.
 	 * Default 99416.4429 (the documented example). Live.
 	 */

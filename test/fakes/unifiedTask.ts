@@ -38,7 +38,15 @@ function available(ctx: Ctx): number {
 // ---------------------------------------------------------------- tasks
 
 /** The task object (docs/providers.md, "Task object"). */
-function taskView(task: FakeTask, state: TaskState): Record<string, unknown> {
+/** `usage` as the answers show it: the real reservation, or what `priceShown` makes of it. */
+function shownUsage(task: FakeTask, ctx: Ctx): unknown {
+	const shown = ctx.options.priceShown;
+	if (!shown || !task.usage) return task.usage;
+	const price = shown(task);
+	return price === undefined ? undefined : { ...task.usage, credits_reserved: price };
+}
+
+function taskView(task: FakeTask, state: TaskState, ctx: Ctx): Record<string, unknown> {
 	const view: Record<string, unknown> = {
 		created: Math.floor(task.createdAt / 1000),
 		id: task.id,
@@ -48,7 +56,7 @@ function taskView(task: FakeTask, state: TaskState): Record<string, unknown> {
 		status: state.phase,
 		task_info: { can_cancel: true, estimated_time: task.estimatedTime },
 		type: 'image',
-		usage: task.usage,
+		usage: shownUsage(task, ctx),
 	};
 	if (state.phase === 'completed') {
 		view.results = [...task.images];
@@ -92,7 +100,7 @@ function createGeneration(models: readonly string[]): Handler {
 		});
 		task.estimatedTime =
 			estimatedTimeSeconds !== undefined ? estimatedTimeSeconds : Math.ceil(task.durationMs / 1000);
-		return jsonReply(200, taskView(task, { phase: 'pending', progress: 0 }));
+		return jsonReply(200, taskView(task, { phase: 'pending', progress: 0 }, ctx));
 	};
 }
 
@@ -112,7 +120,7 @@ function getTask(call: Call, ctx: Ctx): Reply {
 		return evoError(404, 'task_not_found', `Task not found: ${id}`, 'invalid_request_error', {
 			param: 'task_id',
 		});
-	return jsonReply(200, taskView(task, ctx.phase(task, call)));
+	return jsonReply(200, taskView(task, ctx.phase(task, call), ctx));
 }
 
 /** Result images exist only once their task has completed (no guessing URLs early). */
@@ -143,7 +151,7 @@ function scheduleCallbacks(task: FakeTask, ctx: Ctx): void {
 	const url: unknown = task.body.callback_url;
 	if (typeof url !== 'string') return;
 	ctx.whenFinished(task, () => {
-		const view = taskView(task, ctx.phase(task));
+		const view = taskView(task, ctx.phase(task), ctx);
 		const body = JSON.stringify(view);
 		const headers = {
 			'Content-Type': 'application/json',
@@ -170,7 +178,7 @@ function credits(_call: Call, ctx: Ctx): Reply {
 				used_credits: round(USED_BEFORE.token + spent),
 			},
 			user: {
-				remaining_credits: round(accountLeft(ctx, DEFAULT_BALANCE)),
+				remaining_credits: round(ctx.options.balanceShown ?? accountLeft(ctx, DEFAULT_BALANCE)),
 				used_credits: round(USED_BEFORE.user + spent),
 			},
 		},

@@ -57,6 +57,9 @@ export interface HttpOptions {
 	blockedHosts?: string[];
 }
 
+/** Sees every answer that reached the node: its URL, status and body (a Buffer for JSON). */
+export type Observer = (url: string, statusCode: number, body: unknown) => void;
+
 /** Counts of requests in flight, to see how many ran at once. */
 export interface HttpStats {
 	active: number;
@@ -83,6 +86,7 @@ export function fakeHttp(
 	clock: TestClock,
 	http: HttpOptions = {},
 	stats?: HttpStats,
+	observe?: Observer,
 ) {
 	return async function request(options: IHttpRequestOptions): Promise<unknown> {
 		const url = withQuery(String(options.url), options.qs);
@@ -134,6 +138,7 @@ export function fakeHttp(
 				};
 			});
 			const response = await Promise.race([sent, timeout]).finally(() => cancel());
+			observe?.(url, response.statusCode, response.body);
 			let responseBody: unknown = response.body;
 			if (options.encoding === 'stream') {
 				const stream = Buffer.isBuffer(responseBody)
@@ -181,6 +186,14 @@ export interface ContextOptions {
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
 	executionId?: string;
+	workflowId?: string;
+	/** The node's run within the execution (a node in a loop), as n8n-core's contexts carry it. */
+	runIndex?: number;
+	instanceId?: string;
+	/** Sees every provider answer (authenticated requests) that reached the node. */
+	observe?: Observer;
+	/** Execution hints the node adds (n8n 2.x `addExecutionHints`). */
+	hints?: Array<{ message: string }>;
 }
 
 let executions = 0;
@@ -199,7 +212,7 @@ export function executeContext(options: ContextOptions): IExecuteFunctions & Con
 	const routes: Route[] = [...(options.aliases ?? []), ...options.fakes.map((fake) => ({ fake }))];
 	const stats: HttpStats = { active: 0, peak: 0, urls: [] };
 	const download = fakeHttp(routes, options.clock, options.http, stats);
-	const api = fakeHttp(routes, options.clock, options.http);
+	const api = fakeHttp(routes, options.clock, options.http, undefined, options.observe);
 	const types = loadCredentialTypes();
 	const requests: IHttpRequestOptions[] = [];
 	const node = {
@@ -261,8 +274,11 @@ export function executeContext(options: ContextOptions): IExecuteFunctions & Con
 			get: (key: string) => metadata[key],
 			getAll: () => ({ ...metadata }),
 		},
-		getWorkflow: () => ({ id: 'unit-workflow', active: false }),
+		getWorkflow: () => ({ id: options.workflowId ?? 'unit-workflow', active: false }),
 		getExecutionId: () => executionId,
+		getInstanceId: () => options.instanceId ?? 'unit-instance',
+		runIndex: options.runIndex ?? 0,
+		addExecutionHints: (...hints: Array<{ message: string }>) => options.hints?.push(...hints),
 		getInputData: (): INodeExecutionData[] => options.items.map(() => ({ json: {} })),
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			const value = options.items[itemIndex]?.[name];

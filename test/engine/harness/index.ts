@@ -5,6 +5,7 @@ export { testCredential } from './credentialTest';
 export type { CredentialTestResult } from './credentialTest';
 export { cleanup } from './env';
 export { loadPackage, REPO_ROOT } from './package';
+export { REPEAT_TYPE } from './repeat';
 export { createTrigger } from './trigger';
 export type { TriggerCall, TriggerHandle, TriggerRequest } from './trigger';
 export { runNode, runWorkflow, startWorkflow } from './workflow';

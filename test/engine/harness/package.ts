@@ -17,6 +17,8 @@ import { NodeHelpers } from 'n8n-workflow';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { Repeat, REPEAT_TYPE } from './repeat';
+
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 export interface LoadedPackage {
@@ -111,6 +113,8 @@ export function loadPackage(): LoadedPackage {
 			if (node.description.usableAsTool) nodeTypesByName[`${type}Tool`] = asAgentTool(node);
 		}
 	}
+	// Test-only helpers that n8n itself would provide (a loop), keyed outside the package's names.
+	nodeTypesByName[REPEAT_TYPE] = new Repeat();
 	const get = (type: string): INodeType => {
 		const node = nodeTypesByName[type];
 		if (!node) throw new Error(`engine harness: unknown node type "${type}"`);
