@@ -142,7 +142,8 @@ function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 		progress: job.progress ?? undefined,
 		imageUrls: imagesOf(job.result, status),
 		error: job.error ? { message: job.error } : undefined,
-		cost: cost === undefined || cost === null ? undefined : { creditCost: cost },
+		cost:
+			cost === undefined || cost === null ? undefined : { creditCost: cost as IDataObject[string] },
 		callbackRecorded: webhookRecorded(job),
 	};
 }

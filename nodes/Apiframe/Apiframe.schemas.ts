@@ -21,7 +21,8 @@ export const jobSchema = z.object({
 	progress: z.number().nullable().optional(),
 	result: z.unknown(),
 	error: z.string().nullable().optional(),
-	creditCost: z.number().nullable().optional(),
+	/** Read as it comes: a price that is not a positive number is an unknown price, not a broken job. */
+	creditCost: z.unknown(),
 	/** null without a webhook; the schema's words are pending/delivered/failed, the docs show "sent". */
 	webhookStatus: z.string().nullable().optional(),
 	/** The stored request, when the job shows it (optional in the schema). */

@@ -1,4 +1,4 @@
-import type { INode, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { ResponseShapeError } from './schema';
@@ -102,4 +102,35 @@ export function adviceFrom(
 	const text = `${error.code ?? ''} ${error.message}`;
 	const match = table.find(([pattern]) => pattern.test(text));
 	return match ? match[1] : GENERIC_TASK_ADVICE;
+}
+
+export type NodeError = NodeApiError | NodeOperationError;
+
+/** Any error of an item as n8n's error of that item. */
+export function asNodeError(
+	fn: Pick<IExecuteFunctions, 'getNode'>,
+	error: unknown,
+	itemIndex: number,
+): NodeError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex = itemIndex;
+		return error;
+	}
+	if (error instanceof Error && error.name === 'CancelledError') {
+		return new NodeOperationError(fn.getNode(), error.message, { itemIndex });
+	}
+	return new NodeOperationError(fn.getNode(), error as Error, { itemIndex });
+}
+
+/**
+ * The item a failing input becomes with Continue On Fail: the message and the description in
+ * json. Under "Continue (using error output)" the item carries the error itself instead, which is
+ * what sends it to the error output (n8n then keeps only the message in json).
+ */
+export function errorItem(error: NodeError, itemIndex: number, toErrorOutput: boolean) {
+	if (toErrorOutput)
+		return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
+	const json: IDataObject = { error: error.message };
+	if (error.description) json.description = error.description;
+	return { json, pairedItem: { item: itemIndex } };
 }

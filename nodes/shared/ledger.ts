@@ -1,23 +1,17 @@
-import { createHash } from 'crypto';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
-import type { TaskSnapshot } from './types';
+import type { HttpCall, TaskSnapshot } from './types';
 
 /**
- * What this process has submitted, so that nothing is paid for twice within one execution.
- *
- * n8n's Retry On Fail runs the node's execute() again in the same process, with the same
- * execution and run index. Every task the node submits is recorded here under a key made of
- * the execution, the node, the node's run, the item, the task's place in the item's plan and a
- * hash of what the user asked for. A retry finds its tasks and takes them over (a finished one
- * as it is, an unfinished one by polling it) instead of submitting again. A submission that
- * failed after it was sent is recorded as "uncertain": a retry does not send it again either.
- *
- * Memory is bounded: entries expire after a day (the providers keep results 24 h) and the
- * oldest go first beyond MAX_ENTRIES.
+ * What this process remembers of the paid work of each execution and node: one Book, shared by
+ * every Retry On Fail try and every run of the node in a loop (n8n runs both in one process under
+ * one execution ID). A Book holds a record per slot (run, item, task): the task it paid for, or
+ * the call whose answer never came; reuse goes by the slot, not by the request's bytes, so a retry
+ * whose prompt reads the clock finds its task. It also holds the execution's spend totals.
  */
 
-export const MAX_ENTRIES = 20000;
-export const ENTRY_TTL_MS = 24 * 3600 * 1000;
+/** Books kept (the least recently used go first); results live 24 h at the providers anyway. */
+export const MAX_BOOKS = 5000;
 
 export interface TaskScope {
 	workflowId: string;
@@ -25,121 +19,137 @@ export interface TaskScope {
 	nodeId: string;
 	/** The node's run within the execution (a node in a loop runs several times). */
 	runIndex: number;
+	/** The n8n instance, so that two instances never share an idempotency key. */
+	instanceId: string;
 }
 
-export interface LedgerEntry {
-	scope: TaskScope;
+export interface Slot {
+	runIndex: number;
 	itemIndex: number;
 	taskIndex: number;
-	/** Set once the provider answered with the task. */
-	taskId?: string;
-	/** The last state seen, so a retry reports and resumes from it. */
+}
+
+export interface SlotRecord extends Slot {
+	/** The task the provider accepted for this slot, with its last known state. */
 	snapshot?: TaskSnapshot;
-	/** The submission failed after it was sent: the provider may or may not have the task. */
+	/** Sent, answer lost, and the provider deduplicates: a retry sends this very call again. */
+	resend?: HttpCall;
+	/** Sent, answer lost, and the provider does not deduplicate: never sent again. */
 	uncertain?: string;
-	/** How many earlier tasks of this slot failed (each retry of a failed task is a new one). */
+	/** Tasks of this slot that failed (not billed): the next one is a new task. */
 	attempt: number;
-	at: number;
 }
 
-function sameScope(a: TaskScope, b: TaskScope): boolean {
-	return a.workflowId === b.workflowId && a.executionId === b.executionId && a.nodeId === b.nodeId;
+/** Spend control's totals for one execution and node, over every try and run (see spend.ts). */
+export interface SpendState {
+	spent: number;
+	images: number;
+	/** An answer gave no usable price and none is documented: no more tasks of unknown price. */
+	unpriced: boolean;
+	/** Admissions take turns: the next waits until the last one's answer is counted. */
+	turn: Promise<void>;
 }
 
-/** A stable text of a JSON-like value (object keys sorted), for hashing what was asked. */
-export function canonical(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-	if (value !== null && typeof value === 'object') {
-		const entries = Object.entries(value as Record<string, unknown>)
-			.filter(([, v]) => v !== undefined)
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+export class Book {
+	private readonly slots = new Map<string, SlotRecord>();
+	readonly spend: SpendState = { spent: 0, images: 0, unpriced: false, turn: Promise.resolve() };
+
+	get({ runIndex, itemIndex, taskIndex }: Slot): SlotRecord | undefined {
+		return this.slots.get(`${runIndex}:${itemIndex}:${taskIndex}`);
 	}
-	return JSON.stringify(value) ?? 'null';
+
+	/** Sets (or changes) what a slot holds. */
+	put(slot: Slot, change: Partial<SlotRecord>): SlotRecord {
+		const { runIndex, itemIndex, taskIndex } = slot;
+		const record = { attempt: 0, ...this.get(slot), ...change, runIndex, itemIndex, taskIndex };
+		this.slots.set(`${runIndex}:${itemIndex}:${taskIndex}`, record);
+		return record;
+	}
+
+	/** The tasks of one run of the node, in item and task order. */
+	tasks(runIndex: number): SlotRecord[] {
+		return [...this.slots.values()]
+			.filter((r) => r.runIndex === runIndex && (r.snapshot || r.uncertain))
+			.sort((a, b) => a.itemIndex - b.itemIndex || a.taskIndex - b.taskIndex);
+	}
 }
 
-export function sha256(text: string): string {
-	return createHash('sha256').update(text).digest('hex');
-}
+export class Ledger {
+	private readonly books = new Map<string, Book>();
+	/** Task ID -> its slot, so a status read keeps the slot's state current. */
+	private readonly byTask = new Map<string, SlotRecord>();
 
-export class TaskLedger {
-	private readonly entries = new Map<string, LedgerEntry>();
-	/** taskId -> key, so a status read updates its entry without a scan. */
-	private readonly byTask = new Map<string, string>();
+	constructor(private readonly maxBooks = MAX_BOOKS) {}
 
-	constructor(
-		private readonly maxEntries = MAX_ENTRIES,
-		private readonly ttlMs = ENTRY_TTL_MS,
-	) {}
-
-	/** The key of one planned task: who asked, where, and a hash of what was asked. */
-	static key(scope: TaskScope, itemIndex: number, taskIndex: number, requestHash: string): string {
-		const { workflowId, executionId, nodeId, runIndex } = scope;
-		return sha256(
-			canonical([workflowId, executionId, nodeId, runIndex, itemIndex, taskIndex, requestHash]),
-		);
+	/** The book of one execution and node, made on first use. */
+	book({ workflowId, executionId, nodeId }: TaskScope): Book {
+		const key = JSON.stringify([workflowId, executionId, nodeId]);
+		const book = this.books.get(key) ?? new Book();
+		this.books.delete(key);
+		this.books.set(key, book);
+		if (this.books.size > this.maxBooks) this.books.delete(this.books.keys().next().value!);
+		return book;
 	}
 
-	get(key: string, now: number): LedgerEntry | undefined {
-		this.expire(now);
-		return this.entries.get(key);
+	track(record: SlotRecord): void {
+		this.byTask.set(record.snapshot!.taskId, record);
+		if (this.byTask.size > this.maxBooks * 20) this.byTask.delete(this.byTask.keys().next().value!);
 	}
 
-	record(key: string, entry: LedgerEntry, now: number): void {
-		this.remove(key);
-		this.entries.set(key, entry);
-		if (entry.taskId) this.byTask.set(entry.taskId, key);
-		this.expire(now);
-	}
-
-	/** Forgets one planned task, e.g. one whose task failed: a retry may submit it again. */
-	remove(key: string): void {
-		const entry = this.entries.get(key);
-		if (entry?.taskId) this.byTask.delete(entry.taskId);
-		this.entries.delete(key);
-	}
-
-	/** Keeps the latest state of a task it holds. */
 	update(snapshot: TaskSnapshot): void {
-		const key = this.byTask.get(snapshot.taskId);
-		const entry = key === undefined ? undefined : this.entries.get(key);
-		if (entry) entry.snapshot = snapshot;
+		const record = this.byTask.get(snapshot.taskId);
+		if (record) record.snapshot = snapshot;
 	}
 
-	/** The key a task is recorded under. */
-	keyOf(taskId: string): string | undefined {
-		return this.byTask.get(taskId);
-	}
-
-	/** Every task one node has submitted in one execution, in item and task order. */
-	tasksOf(scope: TaskScope): LedgerEntry[] {
-		return [...this.entries.values()]
-			.filter((e) => sameScope(e.scope, scope))
-			.sort(
-				(a, b) =>
-					a.scope.runIndex - b.scope.runIndex ||
-					a.itemIndex - b.itemIndex ||
-					a.taskIndex - b.taskIndex,
-			);
-	}
-
-	/** Forgets everything, as a new process would (tests use it to stand for another worker). */
+	/** Forgets everything, as a new process would (tests stand for another worker with it). */
 	clear(): void {
-		this.entries.clear();
+		this.books.clear();
 		this.byTask.clear();
-	}
-
-	get size(): number {
-		return this.entries.size;
-	}
-
-	private expire(now: number): void {
-		for (const [key, entry] of this.entries) {
-			if (this.entries.size <= this.maxEntries && now - entry.at < this.ttlMs) break;
-			this.remove(key);
-		}
 	}
 }
 
 /** The one ledger of this process (every execution of every provider node). */
-export const taskLedger = new TaskLedger();
+export const ledger = new Ledger();
+
+type Context = Pick<IExecuteFunctions, 'getNode' | 'getExecutionId' | 'getWorkflow'> &
+	Partial<Pick<IExecuteFunctions, 'getInstanceId' | 'logger' | 'customData'>>;
+
+/** The execution, node and run a task belongs to. */
+export function taskScope(fn: Context): TaskScope {
+	// The run index is public on n8n-core's contexts, not on the interface: 0 where missing.
+	const runIndex = (fn as { runIndex?: unknown }).runIndex;
+	const node = fn.getNode();
+	return {
+		workflowId: String(fn.getWorkflow().id ?? ''),
+		// Without an execution ID (not seen in n8n) nothing may be shared with another call.
+		executionId: String(fn.getExecutionId() ?? '') || `none-${Math.random()}`,
+		nodeId: node.id ?? node.name,
+		runIndex: typeof runIndex === 'number' ? runIndex : 0,
+		instanceId: String(fn.getInstanceId?.() ?? ''),
+	};
+}
+
+/**
+ * Every paid task leaves a trace outside the node's output: a log line, and the execution's custom
+ * data (kept with the execution, n8n 2.20 and later), which holds at most 10 short keys shared
+ * with the workflow: two are used, the count and the first IDs (255 characters, n8n's limit).
+ */
+export const CUSTOM_DATA_COUNT = 'gptImageTasks';
+export const CUSTOM_DATA_IDS = 'gptImageTaskIds';
+
+export function noteTask(fn: Context, provider: string, slot: Slot, taskId: string, took: boolean) {
+	const what = took ? 'taken over by a retry, not submitted again' : 'submitted';
+	const where = `execution ${fn.getExecutionId()}, node "${fn.getNode().name}", item ${slot.itemIndex}`;
+	fn.logger?.info(`GPT Image: ${provider} task ${taskId} ${what} (${where})`);
+	if (took) return;
+	try {
+		const data = fn.customData!;
+		data.set(CUSTOM_DATA_COUNT, String((Number(data.get(CUSTOM_DATA_COUNT)) || 0) + 1));
+		const list = String(data.get(CUSTOM_DATA_IDS) ?? '');
+		const next = list ? `${list},${taskId}` : taskId;
+		if (!list.endsWith('...'))
+			data.set(CUSTOM_DATA_IDS, next.length <= 255 ? next : `${list.slice(0, 252)}...`);
+	} catch {
+		// A courtesy (absent before n8n 2.20, or full): never fail a paid task for it.
+	}
+}

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { creditsPerImage } from './spend';
+import { usablePrice } from './spend';
 import type { ProviderAdapter, TaskSnapshot } from './types';
 
 /**
@@ -17,6 +17,12 @@ export interface ImageFields {
 	index: number;
 	/** How many images the task returned or was asked for: spreads its cost over them. */
 	imagesInTask: number;
+}
+
+/** Credits per image as the provider reported them for a task; null where it gave no price. */
+export function creditsPerImage(adapter: ProviderAdapter, snapshot: TaskSnapshot, images: number) {
+	const perImage = usablePrice(adapter.cost?.creditsOf(snapshot), images);
+	return perImage === undefined ? null : Math.round(perImage * 10000) / 10000;
 }
 
 export function imageJson(
@@ -37,4 +43,20 @@ export function imageJson(
 	json.credits = creditsPerImage(adapter, snapshot, fields.imagesInTask);
 	json.providerData = { ...(snapshot.cost ?? {}) };
 	return json;
+}
+
+/** An item that stands for a task a limit kept from being sent: nothing was billed for it. */
+export function notSubmittedJson(
+	adapter: ProviderAdapter,
+	request: { model: string; prompt: string },
+	reason: string,
+	index: number,
+): IDataObject {
+	const json = imageJson(
+		adapter,
+		{ taskId: '', status: 'queued', imageUrls: [] },
+		{ prompt: request.prompt, imageUrl: null, index, imagesInTask: 1 },
+		request.model,
+	);
+	return { ...json, taskId: null, status: 'notSubmitted', notSubmitted: reason };
 }

@@ -1,10 +1,10 @@
 import { NodeApiError } from 'n8n-workflow';
 
-import type { ImageRequest, ProviderAdapter, Shapes, WireReading } from './types';
+import type { HttpCall, ImageRequest, Shapes, TaskSnapshot, WireReading } from './types';
 
 /**
- * Which documented shape of each disputed point this execution sends (see WireReading). One per
- * execution: what a provider answered for one item holds for the next ones.
+ * Which documented shape of each disputed point this execution sends (see WireReading): what a
+ * provider answered for one item holds for the next ones.
  */
 export class ShapeChoice {
 	private readonly chosen = new Map<string, string>();
@@ -24,30 +24,24 @@ export class ShapeChoice {
 	/** A point whose current shape the provider ignored: the next submissions use the other one. */
 	avoid(point: string, shape: string): void {
 		const reading = this.readings.find((r) => r.point === point);
-		if (!reading) return;
-		this.chosen.set(point, reading.shapes[0] === shape ? reading.shapes[1] : reading.shapes[0]);
+		if (reading) this.chosen.set(point, other(reading, shape));
 	}
 
 	/**
-	 * After a submission in `tried` was refused: the shapes to send once more, with the readings
-	 * switched; or why it cannot be; or undefined when the refusal is not about a disputed point.
+	 * After a submission in `tried` was refused: the shapes to send once more, with the readings the
+	 * refusal names switched; or why that cannot be; or undefined when it names no disputed point.
 	 */
 	fallback(error: unknown, tried: Shapes, request: ImageRequest): Fallback | undefined {
-		const text = refusalText(error);
-		if (text === undefined) return undefined;
-		const named = this.readings.filter((r) => r.named.test(text));
+		const named = this.readings.filter((r) => r.named.test(refusalText(error) ?? '\n'));
 		if (named.length === 0) return undefined;
 		const next: Shapes = { ...tried };
-		const switched: WireReading[] = [];
 		for (const reading of named) {
-			const now = shapeOf(reading, tried);
-			const other = reading.shapes[0] === now ? reading.shapes[1] : reading.shapes[0];
-			const unfit = reading.unfit?.(request, other);
+			const shape = other(reading, shapeOf(reading, tried));
+			const unfit = reading.unfit?.(request, shape);
 			if (unfit !== undefined) return { unfit: `${reading.evidence} ${unfit}` };
-			next[reading.point] = other;
-			switched.push(reading);
+			next[reading.point] = shape;
 		}
-		return { shapes: next, switched };
+		return { shapes: next, switched: named };
 	}
 }
 
@@ -57,10 +51,8 @@ export function shapeOf(reading: WireReading, shapes: Shapes | undefined): strin
 	return shapes?.[reading.point] ?? reading.shapes[0];
 }
 
-/** Whether `shapes` differ from the first shape of every reading. */
-export function isDefaultShape(adapter: ProviderAdapter, shapes: Shapes): boolean {
-	return (adapter.readings ?? []).every((r) => shapeOf(r, shapes) === r.shapes[0]);
-}
+const other = (reading: WireReading, shape: string) =>
+	reading.shapes[0] === shape ? reading.shapes[1] : reading.shapes[0];
 
 /** The provider's text of a 400 refusal (nothing else is a refusal of the request's shape). */
 function refusalText(error: unknown): string | undefined {
@@ -68,13 +60,46 @@ function refusalText(error: unknown): string | undefined {
 	return `${error.message} ${error.description ?? ''}`;
 }
 
-/** Adds to a refusal that both documented shapes were tried. */
-export function bothRefused(error: unknown, switched: WireReading[]): unknown {
-	if (!(error instanceof NodeApiError) || refusalText(error) === undefined) return error;
-	const again = switched.filter((r) => r.named.test(refusalText(error)!));
-	if (again.length === 0) return error;
-	const points = again.map((r) => `${r.point} (${r.evidence})`).join('; ');
-	const note = `The node sent both documented shapes of ${points}, and the provider refused both. Nothing was created or billed; please report this with the message above.`;
-	error.description = error.description ? `${error.description} ${note}` : note;
+/** Adds to a refusal what the node did about the disputed points it names. */
+function note(error: unknown, text: string): unknown {
+	if (error instanceof NodeApiError)
+		error.description = `${error.description ?? ''} ${text}`.trim();
 	return error;
+}
+
+/**
+ * Sends a submission in the current shapes; a 400 that names a disputed point sends it once more
+ * in the other documented shape (a 400 created nothing, so nothing is paid twice). A call whose
+ * answer was lost on an earlier try (`resend`) goes again exactly as it was.
+ */
+export async function sendInReadings(
+	choice: ShapeChoice,
+	submit: (call: HttpCall) => Promise<TaskSnapshot>,
+	request: ImageRequest,
+	resend: HttpCall | undefined,
+	build: (shapes: Shapes) => HttpCall,
+): Promise<{ snapshot: TaskSnapshot; shapes?: Shapes }> {
+	if (resend) return { snapshot: await submit(resend) };
+	const tried = choice.current();
+	const first = await submit(build(tried)).then(
+		(snapshot) => ({ snapshot, shapes: tried }),
+		(error: unknown) => ({ error }),
+	);
+	if (!('error' in first)) return first;
+	const fallback = choice.fallback(first.error, tried, request);
+	if (!fallback) throw first.error;
+	if ('unfit' in fallback) throw note(first.error, fallback.unfit);
+	const { shapes, switched } = fallback;
+	const second = await submit(build(shapes)).then(
+		(snapshot) => ({ snapshot, shapes }),
+		(error: unknown) => ({ error }),
+	);
+	if (!('error' in second)) return second;
+	const again = switched.filter((r) => r.named.test(refusalText(second.error) ?? '\n'));
+	if (again.length === 0) throw second.error;
+	const points = again.map((r) => `${r.point} (${r.evidence})`).join('; ');
+	throw note(
+		second.error,
+		`The node sent both documented shapes of ${points}, and the provider refused both. Nothing was created or billed; please report this with the message above.`,
+	);
 }

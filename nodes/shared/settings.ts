@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import { TOOL_MAX_IMAGES } from './spend';
 import type { CallLimits } from './taskClient';
 
 /** The Options collection of one item, with defaults applied and units converted. */
@@ -14,10 +15,12 @@ export interface ItemSettings {
 	maxConcurrentTasks: number;
 	/** Max Credits per Execution; undefined = no cap. */
 	maxCredits?: number;
+	/** Max Images per Execution; undefined = no limit (an AI Agent tool has one by default). */
+	maxImages?: number;
 	/** Check Balance First: read the balance once before submitting. */
 	checkBalance: boolean;
 	/** A spend option given a value that is not a number (from an expression). */
-	spendProblem?: string;
+	spendProblem?: { name: 'maxCredits' | 'maxImages'; text: string };
 }
 
 function positive(value: unknown, fallback: number): number {
@@ -48,24 +51,36 @@ export function readSettings(fn: IExecuteFunctions, itemIndex: number): ItemSett
 		maxDownloadBytes: positive(options.maxDownloadMb, 64) * 1048576,
 		downloadTimeoutMs: positive(options.downloadTimeoutSeconds, 300) * 1000,
 		maxConcurrentTasks: Math.floor(positive(options.maxConcurrentTasks, 50)),
-		...spendSettings(options),
+		...spendSettings(options, runsAsAgentTool(fn)),
 	};
+}
+
+/** A limit from Options: undefined when not set or 0 (no limit), NaN when it is not a number. */
+function limit(raw: unknown): number | undefined {
+	if (raw === undefined || raw === null || raw === '' || raw === 0) return undefined;
+	const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+	return Number.isFinite(value) && value >= 0 ? value : NaN;
 }
 
 function spendSettings(
 	options: IDataObject,
-): Pick<ItemSettings, 'maxCredits' | 'checkBalance' | 'spendProblem'> {
-	const raw = options.maxCredits;
+	asTool: boolean,
+): Pick<ItemSettings, 'maxCredits' | 'maxImages' | 'checkBalance' | 'spendProblem'> {
 	const checkBalance = options.checkBalance === true;
-	if (raw === undefined || raw === null || raw === '' || raw === 0) return { checkBalance };
-	const cap = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
-	if (!Number.isFinite(cap) || cap < 0) {
-		return {
-			checkBalance,
-			spendProblem: `"${String(raw).slice(0, 40)}" is not a number of credits`,
-		};
+	const maxCredits = limit(options.maxCredits);
+	// As an AI Agent tool, a run makes at most TOOL_MAX_IMAGES unless the option says otherwise.
+	const maxImages =
+		options.maxImages === undefined && asTool ? TOOL_MAX_IMAGES : limit(options.maxImages);
+	for (const [name, value] of [
+		['maxCredits', maxCredits],
+		['maxImages', maxImages],
+	] as const) {
+		if (Number.isNaN(value)) {
+			const raw = String(options[name]).slice(0, 40);
+			return { checkBalance, spendProblem: { name, text: `"${raw}" is not a number` } };
+		}
 	}
-	return { checkBalance, maxCredits: cap };
+	return { checkBalance, maxCredits, maxImages };
 }
 
 /** Limits for the HTTP calls of one item; retries may run until the item's Max Wait is spent. */

@@ -1,294 +1,198 @@
-import type { IDataObject, INode } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { canonical } from './ledger';
-import type { CostCapability, ImageRequest, ProviderAdapter, TaskSnapshot } from './types';
-
-/**
- * Spend control of one execution: Max Credits per Execution and Check Balance First.
- *
- * Every task is admitted before it is submitted. Its price comes from the provider's own answers
- * (a price learned from an earlier task of the same kind, in this process), else from the
- * provider's published table, else it is learned: the first task of that kind goes alone and
- * the others wait for its answer instead of being submitted blind. A task admitted holds its
- * estimate until its answer says what it really took.
- */
+import { canonical, sha256 } from './hash';
+import type { SpendState } from './ledger';
+import type { CostCapability, ImageRequest, ProviderAdapter } from './types';
 
 /**
- * Credits per image as the provider reported them for a task (null where it does not say): the
- * one figure to add up across providers, beside their own cost fields.
+ * Spend control: Max Credits per Execution, Check Balance First and Max Images per Execution, on
+ * the execution's Book (ledger.ts), so every item, Retry On Fail try and loop run counts against
+ * the same limit. While a limit is on, admissions take turns: a task is admitted, sent and its
+ * answer's price counted before the next is admitted, so spending passes a cap by at most one
+ * task, only when that task's price was unknown (or rose) until its answer came. A price is what
+ * the provider's answers said for this account and kind of task (this process, for an hour), else
+ * the highest it documents. Missing, zero, negative, non-numeric or absurd is unknown: then one
+ * task goes alone, and if its answer still tells none, no more tasks of unknown price are sent.
  */
-export function creditsPerImage(
-	adapter: ProviderAdapter,
-	snapshot: TaskSnapshot,
-	images: number,
-): number | null {
-	const credits = adapter.cost?.creditsOf(snapshot);
-	if (credits === undefined || images < 1) return null;
-	return Math.round((credits / images) * 10000) / 10000;
+
+export const PRICE_TTL_MS = 3600 * 1000;
+/** A price above this many credits per image is not believed. */
+export const MAX_PRICE_PER_IMAGE = 100_000;
+/** As an AI Agent tool, one agent run makes at most this many images unless Options say otherwise. */
+export const TOOL_MAX_IMAGES = 10;
+
+/** Credits per image, or undefined when the figure is not a price. */
+export function usablePrice(credits: unknown, images: number): number | undefined {
+	if (typeof credits !== 'number' || !Number.isFinite(credits) || images < 1) return undefined;
+	const perImage = credits / images;
+	return perImage > 0 && perImage <= MAX_PRICE_PER_IMAGE ? perImage : undefined;
 }
 
-/** Tasks of one kind cost the same: same provider, model and priced fields. */
-export function priceKey(adapter: ProviderAdapter, request: ImageRequest): string {
-	const priced: IDataObject = {};
-	const names =
-		adapter.cost?.pricedBy ??
-		Object.keys(request.options).filter((name) => !/callback|webhook/i.test(name));
-	for (const name of names) priced[name] = request.options[name];
-	return `${adapter.displayName}:${request.model}:${canonical(priced)}`;
+/** The account a credential bills: its key (hashed) and its Base URL. */
+export function accountOf(apiKey: unknown, baseUrl: string): string {
+	return sha256(`${String(apiKey ?? '')}\n${baseUrl}`).slice(0, 32);
 }
 
-/** Credits per image last seen in a provider's answers, by price key (bounded, this process). */
-class PriceBook {
-	private readonly prices = new Map<string, number>();
+/** Credits per image seen in answers, by account and kind of task (bounded). */
+const prices = new Map<string, { perImage: number; at: number }>();
 
-	constructor(private readonly max = 1000) {}
-
-	get(key: string): number | undefined {
-		return this.prices.get(key);
-	}
-
-	/** Forgets every price (tests start from a process that has seen no answer). */
-	clear(): void {
-		this.prices.clear();
-	}
-
-	set(key: string, perImage: number): void {
-		this.prices.delete(key);
-		this.prices.set(key, perImage);
-		if (this.prices.size > this.max) this.prices.delete(this.prices.keys().next().value!);
-	}
+/** Forgets every price, as a new process would (tests). */
+export function forgetPrices(): void {
+	prices.clear();
 }
 
-export const priceBook = new PriceBook();
-
-/** One task the router plans to submit: what kind it is and how many images it asks for. */
-export interface PlannedTask {
+/** One task to admit: its kind (provider, model, priced fields), images, documented price. */
+export interface Kind {
 	key: string;
 	images: number;
-	listPrice?: number;
+	/** Credits per image from the provider's published table (its highest reading). */
+	documented?: number;
 }
 
-/** Why a task was not submitted: the node's error names it, per item. */
-export class SpendRefusal extends Error {
-	constructor(
-		message: string,
-		readonly description: string,
-		readonly reason: 'cap' | 'balance',
-	) {
-		super(message);
-		this.name = 'SpendRefusal';
-	}
+export function kindOf(adapter: ProviderAdapter, request: ImageRequest, images: number): Kind {
+	const { cost } = adapter;
+	const names =
+		cost?.pricedBy ?? Object.keys(request.options).filter((n) => !/callback|webhook/i.test(n));
+	const priced: IDataObject = Object.fromEntries(names.map((n) => [n, request.options[n]]));
+	const key = `${adapter.displayName}:${request.model}:${canonical(priced)}`;
+	return { key, images, documented: usablePrice(cost?.listPrice?.(request), 1) };
 }
 
-const spendErrors = new WeakSet<Error>();
-
-/** Errors of items that spend control left out (the router counts them). */
-export function markSpendError(error: Error): void {
-	spendErrors.add(error);
+/** Why a task was not submitted: the item says it in its output (status notSubmitted). */
+export interface Refusal {
+	limit: 'cap' | 'balance' | 'price' | 'images';
+	text: string;
 }
 
-export function isSpendError(error: unknown): boolean {
-	return error instanceof Error && spendErrors.has(error);
-}
-
-/** A refusal as the error of one item. */
-export function spendError(
-	node: INode,
-	refusal: SpendRefusal,
-	itemIndex: number,
-): NodeOperationError {
-	const error = new NodeOperationError(node, refusal.message, {
-		description: refusal.description,
-		itemIndex,
-	});
-	markSpendError(error);
-	return error;
-}
-
-/** An admitted task: settle it with what the provider says it took, or release it. */
 export interface Admission {
-	settle(credits: number | undefined): void;
+	/** The answer came (or may have): counts the task at the price it reported, else the estimate. */
+	settle(reported: unknown): void;
+	/** Nothing was sent: nothing is counted, the turn passes on. */
 	release(): void;
 }
 
-const NO_ADMISSION: Admission = { settle: () => undefined, release: () => undefined };
+export interface SpendLimits {
+	maxCredits?: number;
+	maxImages?: number;
+	/** What Check Balance First read, and what had been counted when it read it. */
+	balance?: { credits: number; spentBefore: number };
+}
 
 const fmt = (n: number): string => String(Math.round(n * 100) / 100);
 
-export interface SpendOptions {
-	/** Max Credits per Execution; undefined = no cap. */
-	maxCredits?: number;
-	/** The balance read by Check Balance First; undefined = not checked. */
-	balance?: number;
-	cost?: CostCapability;
-}
-
-export class SpendGuard {
-	private spent = 0;
-	private reserved = 0;
-	/** Prices learned in this execution (also written to the process's price book). */
-	private readonly learned = new Map<string, number>();
-	/** The task learning a price, by price key: others of that kind wait for it. */
-	private readonly learning = new Map<string, Promise<void>>();
-	/** Set when the balance cannot cover what is left of the batch: nothing more is submitted. */
-	private shortBalance?: SpendRefusal;
-	/** Tasks planned but not admitted yet, for the balance check after a price is learned. */
-	private readonly waiting: PlannedTask[];
-	refusedItems = new Set<number>();
+export class SpendControl {
+	/** Set once the balance cannot cover what is left: every later admission is refused. */
+	private closed?: Refusal;
+	/** Tasks of this run not admitted yet, for Check Balance First once a price is learned. */
+	private readonly waiting: Kind[];
 
 	constructor(
-		private readonly options: SpendOptions,
-		planned: PlannedTask[] = [],
+		private readonly state: SpendState,
+		private readonly limits: SpendLimits,
+		private readonly account: string,
+		private readonly cost: CostCapability | undefined,
+		private readonly now: () => number,
+		planned: Kind[] = [],
 	) {
 		this.waiting = [...planned];
 	}
 
 	get active(): boolean {
-		return this.options.maxCredits !== undefined || this.options.balance !== undefined;
+		const { maxCredits, maxImages, balance } = this.limits;
+		return maxCredits !== undefined || maxImages !== undefined || balance !== undefined;
 	}
 
-	get spentCredits(): number {
-		return this.spent;
+	private priceOf(kind: Kind): number | undefined {
+		const learned = prices.get(`${this.account}:${kind.key}`);
+		return learned && this.now() - learned.at < PRICE_TTL_MS ? learned.perImage : kind.documented;
 	}
 
-	/** A price from the answers (this execution, then earlier ones), else the published table. */
-	priceOf(task: PlannedTask): number | undefined {
-		return this.learned.get(task.key) ?? priceBook.get(task.key) ?? task.listPrice;
+	/** Every usable price an answer reports is learned for this account, limits on or off. */
+	private learn(kind: Kind, reported: unknown): number | undefined {
+		const perImage = usablePrice(reported, kind.images);
+		if (perImage === undefined) return undefined;
+		const key = `${this.account}:${kind.key}`;
+		prices.delete(key);
+		prices.set(key, { perImage, at: this.now() });
+		if (prices.size > 1000) prices.delete(prices.keys().next().value!);
+		return perImage;
 	}
 
-	/**
-	 * Check Balance First, before anything is submitted: refuses the whole batch when its known
-	 * price exceeds the balance. Tasks of unknown price are checked once one of them has taught it.
-	 */
-	checkBatch(): SpendRefusal | undefined {
-		const { balance } = this.options;
-		if (balance === undefined) return undefined;
-		const priced = this.waiting.filter((t) => this.priceOf(t) !== undefined);
-		const total = priced.reduce((sum, t) => sum + this.priceOf(t)! * t.images, 0);
-		if (balance <= 0 || total > balance) return this.balanceRefusal(balance, priced, total);
-		return undefined;
+	/** Check Balance First: the tasks still to send, at their known price, must fit the balance. */
+	checkBalance(): void {
+		const balance = this.limits.balance;
+		if (!balance || this.closed) return;
+		const left = balance.credits - (this.state.spent - balance.spentBefore);
+		const priced = this.waiting.filter((kind) => this.priceOf(kind) !== undefined);
+		const need = priced.reduce((sum, kind) => sum + this.priceOf(kind)! * kind.images, 0);
+		if (left > 0 && need <= left) return;
+		const more = priced.length
+			? `; the ${priced.length} task(s) to send would take about ${fmt(need)}`
+			: '';
+		const text = `Check Balance First: the balance of ${fmt(left)} ${this.unit} cannot cover this batch${more}. Nothing more was submitted: top up, or run fewer items.`;
+		this.closed = { limit: 'balance', text };
 	}
 
-	/** Waits for the task's turn, then admits it or says why not. */
-	async admit(task: PlannedTask, itemIndex: number): Promise<Admission | SpendRefusal> {
-		if (!this.active) return NO_ADMISSION;
-		for (;;) {
-			if (this.shortBalance) return this.refuse(task, itemIndex, this.shortBalance);
-			const price = this.priceOf(task);
-			if (price === undefined) {
-				const pending = this.learning.get(task.key);
-				if (pending) {
-					await pending;
-					continue;
-				}
-				return this.admitLearner(task, itemIndex);
-			}
-			const need = price * task.images;
-			const cap = this.options.maxCredits;
-			if (cap !== undefined && this.spent + this.reserved + need > cap) {
-				return this.refuse(task, itemIndex, this.capRefusal(cap, need));
-			}
-			return this.hold(task, need);
-		}
-	}
-
-	/** The first task of a kind goes alone (if the cap has room at all) and teaches its price. */
-	private admitLearner(task: PlannedTask, itemIndex: number): Admission | SpendRefusal {
-		const cap = this.options.maxCredits;
-		if (cap !== undefined && this.spent + this.reserved >= cap) {
-			return this.refuse(task, itemIndex, this.capRefusal(cap, undefined));
-		}
+	/** Waits for this task's turn, then admits it or says why not. */
+	async admit(kind: Kind): Promise<Admission | Refusal> {
+		if (!this.active)
+			return { settle: (reported) => this.learn(kind, reported), release: () => {} };
+		const previous = this.state.turn;
 		let done!: () => void;
-		this.learning.set(task.key, new Promise<void>((resolve) => (done = resolve)));
-		const admission = this.hold(task, 0);
-		const finish = () => {
-			this.learning.delete(task.key);
+		this.state.turn = new Promise<void>((resolve) => (done = resolve));
+		await previous;
+		const index = this.waiting.findIndex((k) => k.key === kind.key && k.images === kind.images);
+		if (index >= 0) this.waiting.splice(index, 1);
+		const refusal = this.refusal(kind);
+		if (refusal) done();
+		if (refusal) return refusal;
+		const estimate = this.priceOf(kind);
+		const settle = (reported: unknown) => {
+			const perImage = this.learn(kind, reported) ?? estimate;
+			if (perImage === undefined) this.state.unpriced = true;
+			else this.state.spent += perImage * kind.images;
+			this.state.images += kind.images;
+			if (estimate === undefined) this.checkBalance();
+		};
+		let open = true;
+		const close = (count: () => void) => {
+			if (open) count();
+			open = false;
 			done();
 		};
-		return {
-			settle: (credits) => {
-				if (credits !== undefined && task.images > 0) this.learn(task.key, credits / task.images);
-				admission.settle(credits);
-				this.recheckBalance();
-				finish();
-			},
-			release: () => {
-				admission.release();
-				finish();
-			},
-		};
+		return { settle: (reported) => close(() => settle(reported)), release: () => close(() => {}) };
 	}
 
-	private hold(task: PlannedTask, estimate: number): Admission {
-		this.reserved += estimate;
-		this.take(task);
-		let open = true;
-		return {
-			settle: (credits) => {
-				if (!open) return;
-				open = false;
-				this.reserved -= estimate;
-				// An answer without a cost is counted at the estimate: spending is never undercounted.
-				this.spent += credits ?? estimate;
-			},
-			release: () => {
-				if (!open) return;
-				open = false;
-				this.reserved -= estimate;
-				this.waiting.push(task);
-			},
-		};
+	private get unit(): string {
+		return this.cost?.unit ?? 'credits';
 	}
 
-	private learn(key: string, perImage: number): void {
-		this.learned.set(key, perImage);
-		priceBook.set(key, perImage);
-	}
-
-	/** After a price is learned, the rest of the batch must fit what is left of the balance. */
-	private recheckBalance(): void {
-		const { balance } = this.options;
-		if (balance === undefined || this.shortBalance) return;
-		const left = balance - this.spent - this.reserved;
-		const priced = this.waiting.filter((t) => this.priceOf(t) !== undefined);
-		const total = priced.reduce((sum, t) => sum + this.priceOf(t)! * t.images, 0);
-		if (total > left) this.shortBalance = this.balanceRefusal(left, priced, total);
-	}
-
-	/** A refused task is out of the batch: it no longer counts against the balance. */
-	private refuse(task: PlannedTask, itemIndex: number, refusal: SpendRefusal): SpendRefusal {
-		this.take(task);
-		this.refusedItems.add(itemIndex);
-		return refusal;
-	}
-
-	private take(task: PlannedTask): void {
-		const index = this.waiting.findIndex((t) => t.key === task.key && t.images === task.images);
-		if (index >= 0) this.waiting.splice(index, 1);
-	}
-
-	private capRefusal(cap: number, need: number | undefined): SpendRefusal {
-		const unit = this.options.cost?.unit ?? 'credits';
-		const more =
-			need === undefined ? '' : ` and this item's task would take about ${fmt(need)} more`;
-		return new SpendRefusal(
-			`Max Credits per Execution: not submitted, the cap of ${fmt(cap)} ${unit} is reached`,
-			`${fmt(this.spent + this.reserved)} ${unit} are spent or reserved in this execution${more}. Raise Max Credits per Execution in Options, or run fewer items.`,
-			'cap',
-		);
-	}
-
-	private balanceRefusal(left: number, priced: PlannedTask[], total: number): SpendRefusal {
-		const unit = this.options.cost?.unit ?? 'credits';
-		const need =
-			priced.length > 0
-				? `; the ${priced.length} task(s) still to submit would take about ${fmt(total)}`
-				: '';
-		return new SpendRefusal(
-			`Check Balance First: the balance cannot cover this batch, nothing more was submitted`,
-			`The balance is ${fmt(left)} ${unit}${need}. Top up, or run fewer items.`,
-			'balance',
-		);
+	private refusal(kind: Kind): Refusal | undefined {
+		if (this.closed) return this.closed;
+		const { maxCredits: cap, maxImages, balance } = this.limits;
+		const { spent, images, unpriced } = this.state;
+		if (maxImages !== undefined && images + kind.images > maxImages) {
+			const text = `Max Images per Execution: ${images} of ${maxImages} images are asked for in this execution, and this task would pass the limit. Raise it in Options (0 = no limit).`;
+			return { limit: 'images', text };
+		}
+		const price = this.priceOf(kind);
+		const need = (price ?? 0) * kind.images;
+		if (price === undefined && unpriced && (cap !== undefined || balance)) {
+			const option = cap === undefined ? 'Check Balance First' : 'Max Credits per Execution';
+			const text = `Not submitted: the provider's answers give no usable price for this kind of task, so ${option} cannot be kept. Switch that option off to run without it.`;
+			return { limit: 'price', text };
+		}
+		// A task of unknown price is admitted only while nothing of the limit is used up.
+		if (cap !== undefined && (price === undefined ? spent >= cap : spent + need > cap)) {
+			const more = price === undefined ? '' : `, and this task would take about ${fmt(need)} more`;
+			const text = `Max Credits per Execution: ${fmt(spent)} of ${fmt(cap)} ${this.unit} are used in this execution${more}. Raise the cap in Options, or run fewer items.`;
+			return { limit: 'cap', text };
+		}
+		const left = balance ? balance.credits - (spent - balance.spentBefore) : Infinity;
+		if (price === undefined ? left <= 0 : need > left) {
+			const text = `Check Balance First: ${fmt(Math.max(0, left))} ${this.unit} of the balance are left, not enough for this task. Top up, or run fewer items.`;
+			return { limit: 'balance', text };
+		}
+		return undefined;
 	}
 }

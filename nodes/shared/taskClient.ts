@@ -5,7 +5,7 @@ import type { Clock } from './clock';
 import { fetchImage } from './download';
 import type { DownloadBounds, DownloadedImage } from './download';
 import { plainMessage, providerError, shapeError } from './errors';
-import { taskLedger } from './ledger';
+import { ledger } from './ledger';
 import { policyFor } from './resultUrls';
 import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
@@ -135,7 +135,7 @@ export class TaskClient {
 	/** Reads one task's status body (from a list), with errors for that task's item. */
 	async readStatus(body: unknown, limits: CallLimits): Promise<TaskSnapshot> {
 		const snapshot = await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
-		taskLedger.update(snapshot);
+		ledger.update(snapshot);
 		return snapshot;
 	}
 

@@ -128,13 +128,15 @@ export function wholeNumber(
 /** The options collection's own field names. */
 export function settingsProblem(settings: {
 	binaryPropertyName: string;
-	spendProblem?: string;
+	spendProblem?: { name: 'maxCredits' | 'maxImages'; text: string };
 }): FieldProblem | undefined {
-	if (settings.spendProblem !== undefined) {
+	const problem = settings.spendProblem;
+	if (problem !== undefined) {
+		const credits = problem.name === 'maxCredits';
 		return {
-			field: 'Max Credits per Execution',
-			message: settings.spendProblem,
-			fix: 'Enter a number of credits, or 0 for no cap',
+			field: credits ? 'Max Credits per Execution' : 'Max Images per Execution',
+			message: problem.text,
+			fix: `Enter a number of ${credits ? 'credits' : 'images'}, or 0 for no limit`,
 		};
 	}
 	return checkFieldName(settings.binaryPropertyName, 'Put Output Images in Field');

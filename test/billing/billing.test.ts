@@ -17,9 +17,7 @@ import { ADAPTERS, NODES, runImage, startFakes, stopFakes } from '../engine/setu
 import type { Fakes, NodeName } from '../engine/setup';
 
 /** The ledger of the engine's copy of the nodes (dist), to stand for a second process. */
-const { taskLedger } = require(
-	path.join(REPO_ROOT, 'dist/nodes/shared/ledger'),
-) as typeof LedgerModule;
+const { ledger } = require(path.join(REPO_ROOT, 'dist/nodes/shared/ledger')) as typeof LedgerModule;
 
 let fakes: Fakes;
 const rows: Array<{ path: string; cells: Record<string, string> }> = [];
@@ -190,7 +188,7 @@ describe.each(NODES.filter((n) => ADAPTERS[n].idempotentSubmit))(
 			const run = async () =>
 				await runImage(fakes, node, gen(), { items: items('elsewhere'), ...same });
 			await run();
-			taskLedger.clear(); // a new process knows nothing of the first try
+			ledger.clear(); // a new process knows nothing of the first try
 			const again = await run();
 			expect(again.status).toBe('success');
 			expect(fake.counts).toMatchObject({ submissions: 1, replays: 1 });

@@ -1,54 +1,115 @@
-import { canonical, TaskLedger } from '../../nodes/shared/ledger';
+import { canonical } from '../../nodes/shared/hash';
+import { Book, Ledger, noteTask, taskScope } from '../../nodes/shared/ledger';
 import type { TaskScope } from '../../nodes/shared/ledger';
+import type { TaskSnapshot } from '../../nodes/shared/types';
 
-const scope: TaskScope = { workflowId: 'wf', executionId: '7', nodeId: 'n1', runIndex: 0 };
-const entry = (extra: object = {}) => ({
-	scope,
-	itemIndex: 0,
-	taskIndex: 0,
-	attempt: 0,
-	at: 0,
-	...extra,
+const scope: TaskScope = {
+	workflowId: 'wf',
+	executionId: '7',
+	nodeId: 'n1',
+	runIndex: 0,
+	instanceId: 'i',
+};
+const task = (taskId: string, status: TaskSnapshot['status'] = 'queued'): TaskSnapshot => ({
+	taskId,
+	status,
+	imageUrls: [],
 });
 
-describe('TaskLedger', () => {
-	it('keys a planned task by execution, node, run, item, slot and what was asked', () => {
-		const key = TaskLedger.key(scope, 1, 0, 'h');
-		expect(TaskLedger.key({ ...scope }, 1, 0, 'h')).toBe(key);
-		for (const other of [
-			TaskLedger.key({ ...scope, executionId: '8' }, 1, 0, 'h'),
-			TaskLedger.key({ ...scope, nodeId: 'n2' }, 1, 0, 'h'),
-			TaskLedger.key({ ...scope, runIndex: 1 }, 1, 0, 'h'),
-			TaskLedger.key(scope, 2, 0, 'h'),
-			TaskLedger.key(scope, 1, 1, 'h'),
-			TaskLedger.key(scope, 1, 0, 'other request'),
-		]) {
-			expect(other).not.toBe(key);
-		}
+describe('Ledger', () => {
+	it('keeps one book per workflow, execution and node, for every run and try of the node', () => {
+		const ledger = new Ledger();
+		const book = ledger.book(scope);
+		expect(ledger.book({ ...scope, runIndex: 3 })).toBe(book);
+		expect(ledger.book({ ...scope, executionId: '8' })).not.toBe(book);
+		expect(ledger.book({ ...scope, nodeId: 'n2' })).not.toBe(book);
+		expect(ledger.book({ ...scope, workflowId: 'other' })).not.toBe(book);
 		expect(canonical({ b: 1, a: [2, { d: 3, c: undefined }] })).toBe('{"a":[2,{"d":3}],"b":1}');
 	});
 
-	it('keeps the latest state of a task and lists a run in item order', () => {
-		const ledger = new TaskLedger();
-		ledger.record('k2', entry({ itemIndex: 2, taskId: 't2' }), 0);
-		ledger.record('k1', entry({ itemIndex: 1, taskId: 't1' }), 0);
-		ledger.update({ taskId: 't1', status: 'completed', imageUrls: ['u'] });
-		expect(ledger.get('k1', 0)?.snapshot?.status).toBe('completed');
-		expect(ledger.tasksOf(scope).map((e) => e.taskId)).toEqual(['t1', 't2']);
-		expect(ledger.tasksOf({ ...scope, executionId: 'other' })).toEqual([]);
-		ledger.remove('k1');
-		expect(ledger.keyOf('t1')).toBeUndefined();
+	it('keys a slot by run, item and task, not by what was asked', () => {
+		const book = new Book();
+		book.put({ runIndex: 0, itemIndex: 1, taskIndex: 0 }, { snapshot: task('t1') });
+		expect(book.get({ runIndex: 0, itemIndex: 1, taskIndex: 0 })?.snapshot?.taskId).toBe('t1');
+		expect(book.get({ runIndex: 1, itemIndex: 1, taskIndex: 0 })).toBeUndefined();
+		expect(book.get({ runIndex: 0, itemIndex: 1, taskIndex: 1 })).toBeUndefined();
+		// A change keeps what the slot had and its attempt count.
+		book.put({ runIndex: 0, itemIndex: 1, taskIndex: 0 }, { attempt: 2 });
+		expect(book.get({ runIndex: 0, itemIndex: 1, taskIndex: 0 })).toMatchObject({
+			attempt: 2,
+			snapshot: { taskId: 't1' },
+		});
 	});
 
-	it('bounds its memory: entries expire after a day and the oldest go first', () => {
-		const ledger = new TaskLedger(2, 1000);
-		ledger.record('a', entry({ taskId: 'a' }), 0);
-		ledger.record('b', entry({ taskId: 'b', at: 500 }), 500);
-		ledger.record('c', entry({ taskId: 'c', at: 600 }), 600);
-		expect(ledger.size).toBe(2);
-		expect(ledger.get('a', 600)).toBeUndefined();
-		expect(ledger.get('c', 1599)?.taskId).toBe('c');
-		expect(ledger.get('b', 1599)).toBeUndefined();
-		expect(ledger.get('c', 1600)).toBeUndefined();
+	it('keeps the latest state of a task and lists a run in item order', () => {
+		const ledger = new Ledger();
+		const book = ledger.book(scope);
+		ledger.track(book.put({ runIndex: 0, itemIndex: 2, taskIndex: 0 }, { snapshot: task('b') }));
+		ledger.track(book.put({ runIndex: 0, itemIndex: 0, taskIndex: 1 }, { snapshot: task('a') }));
+		book.put({ runIndex: 0, itemIndex: 1, taskIndex: 0 }, { uncertain: 'lost' });
+		book.put({ runIndex: 1, itemIndex: 0, taskIndex: 0 }, { snapshot: task('other run') });
+		book.put({ runIndex: 0, itemIndex: 3, taskIndex: 0 }, { attempt: 1 });
+		ledger.update(task('a', 'completed'));
+		expect(book.tasks(0).map((t) => [t.itemIndex, t.snapshot?.status ?? t.uncertain])).toEqual([
+			[0, 'completed'],
+			[1, 'lost'],
+			[2, 'queued'],
+		]);
+	});
+
+	it('bounds its memory: past its limit the least recently used book goes first', () => {
+		const ledger = new Ledger(2);
+		const a = ledger.book({ ...scope, executionId: 'a' });
+		const b = ledger.book({ ...scope, executionId: 'b' });
+		expect(ledger.book({ ...scope, executionId: 'a' })).toBe(a);
+		ledger.book({ ...scope, executionId: 'c' });
+		expect(ledger.book({ ...scope, executionId: 'a' })).toBe(a);
+		expect(ledger.book({ ...scope, executionId: 'b' })).not.toBe(b);
+	});
+});
+
+describe('taskScope and the traces of a task', () => {
+	const context = (extra: object = {}) => {
+		const logs: string[] = [];
+		const data: Record<string, string> = {};
+		return {
+			logs,
+			data,
+			fn: {
+				getNode: () => ({ id: 'node-1', name: 'Image' }),
+				getExecutionId: () => '42',
+				getWorkflow: () => ({ id: 'wf-1' }),
+				getInstanceId: () => 'instance-1',
+				logger: { info: (m: string) => logs.push(m) },
+				customData: { get: (k: string) => data[k], set: (k: string, v: string) => (data[k] = v) },
+				...extra,
+			} as never,
+		};
+	};
+
+	it('names the instance, workflow, execution, node and run', () => {
+		expect(taskScope({ ...(context().fn as object), runIndex: 2 } as never)).toEqual({
+			workflowId: 'wf-1',
+			executionId: '42',
+			nodeId: 'node-1',
+			runIndex: 2,
+			instanceId: 'instance-1',
+		});
+		// An old n8n without an instance ID, and a context without a run index.
+		const old = taskScope(context({ getInstanceId: undefined }).fn);
+		expect(old).toMatchObject({ instanceId: '', runIndex: 0 });
+	});
+
+	it('logs every task and keeps the count and the first IDs within 255 characters of custom data', () => {
+		const { fn, logs, data } = context();
+		const slot = { runIndex: 0, itemIndex: 3, taskIndex: 0 };
+		for (let i = 0; i < 12; i++)
+			noteTask(fn, 'EvoLink', slot, `task-unified-1757156493-${i}abcdefg`, false);
+		noteTask(fn, 'EvoLink', slot, 'task-unified-taken', true);
+		expect(logs).toHaveLength(13);
+		expect(logs[12]).toMatch(/taken over by a retry, not submitted again .*item 3/);
+		expect(data.gptImageTasks).toBe('12');
+		expect(data.gptImageTaskIds.length).toBeLessThanOrEqual(255);
+		expect(data.gptImageTaskIds).toMatch(/^task-unified-1757156493-0abcdefg,.*\.\.\.$/);
 	});
 });

@@ -9,7 +9,8 @@ import {
 	INPUT_IMAGES_READING,
 	WEBHOOK_READING,
 } from '../../nodes/Apiframe/Apiframe.adapter';
-import { bothRefused, isDefaultShape, ShapeChoice } from '../../nodes/shared/readings';
+import { sendInReadings, ShapeChoice } from '../../nodes/shared/readings';
+import type { HttpCall } from '../../nodes/shared/types';
 import { request } from '../fixtures/request';
 
 const node: INode = {
@@ -31,7 +32,6 @@ describe('ShapeChoice: the other documented shape after a 400 that names the fie
 	it('starts with the first shape of every reading', () => {
 		const choice = new ShapeChoice(readings);
 		expect(choice.current()).toEqual({});
-		expect(isDefaultShape(apiframeAdapter, choice.current())).toBe(true);
 	});
 
 	it('switches only the readings the 400 names, and keeps what worked', () => {
@@ -44,7 +44,6 @@ describe('ShapeChoice: the other documented shape after a 400 that names the fie
 		});
 		choice.keep({ 'webhook field': 'webhook_url' });
 		expect(choice.current()).toEqual({ 'webhook field': 'webhook_url' });
-		expect(isDefaultShape(apiframeAdapter, choice.current())).toBe(false);
 	});
 
 	it('switches several readings at once when one 400 names them all', () => {
@@ -99,13 +98,41 @@ describe('ShapeChoice: the other documented shape after a 400 that names the fie
 		expect(choice.current()).toEqual({ 'webhook field': 'webhookUrl' });
 	});
 
-	it('bothRefused() adds what was tried when the second shape is refused for the same field', () => {
-		const error = refusal(400, 'Validation failed (webhook_url: Unrecognized key)');
-		bothRefused(error, [WEBHOOK_READING]);
+	it('sendInReadings sends the other shape after a 400 that names the field, and says when both were refused', async () => {
+		const sent: string[] = [];
+		const refuseAll = async (call: HttpCall) => {
+			sent.push(Object.keys(call.json ?? {}).join(','));
+			throw refusal(
+				400,
+				'Validation failed (webhook_url: Unrecognized key; webhookUrl: Unrecognized key)',
+			);
+		};
+		const build = (shapes: Record<string, string>) =>
+			apiframeAdapter.buildSubmit(request({ callbackUrl: 'https://h/w' }), 1, 'k', shapes);
+		const choice = new ShapeChoice(readings);
+		const error = await sendInReadings(choice, refuseAll, request(), undefined, build).catch(
+			(e) => e,
+		);
+		expect(sent).toHaveLength(2);
+		expect(sent[0]).toContain('webhookUrl');
+		expect(sent[1]).toContain('webhook_url');
 		expect(error.description).toMatch(/sent both documented shapes of webhook field/);
-		const other = refusal(400, 'Validation failed (prompt: Required)');
-		bothRefused(other, [WEBHOOK_READING]);
-		expect(other.description ?? '').not.toMatch(/both documented shapes/);
+		// A refusal about another field is not retried and says nothing about readings.
+		const other = async () => {
+			throw refusal(400, 'Validation failed (prompt: Required)');
+		};
+		const plain = await sendInReadings(choice, other, request(), undefined, build).catch((e) => e);
+		expect(plain.description ?? '').not.toMatch(/both documented shapes/);
+		// A call whose answer was lost goes again exactly as it was.
+		const resend: HttpCall = { method: 'POST', base: 'api', path: '/x', json: { a: 1 } };
+		const echo = async (call: HttpCall) => ({
+			taskId: String(call.path),
+			status: 'queued' as const,
+			imageUrls: [],
+		});
+		expect((await sendInReadings(choice, echo, request(), resend, build)).snapshot.taskId).toBe(
+			'/x',
+		);
 	});
 });
 

@@ -25,6 +25,8 @@ describe('settings (the Options collection)', () => {
 			downloadTimeoutMs: 300000,
 			maxConcurrentTasks: 50,
 			checkBalance: false,
+			maxCredits: undefined,
+			maxImages: undefined,
 		});
 		const set = readSettings(
 			context({
@@ -56,9 +58,25 @@ describe('settings (the Options collection)', () => {
 		expect(read(12.5, true)).toMatchObject({ maxCredits: 12.5, checkBalance: true });
 		expect(read('40')).toMatchObject({ maxCredits: 40 });
 		expect(read('40').spendProblem).toBeUndefined();
-		expect(read('lots').spendProblem).toMatch(/"lots" is not a number of credits/);
-		expect(read(-3).spendProblem).toMatch(/not a number of credits/);
+		expect(read('lots').spendProblem).toEqual({
+			name: 'maxCredits',
+			text: '"lots" is not a number',
+		});
+		expect(read(-3).spendProblem?.text).toMatch(/not a number/);
 		expect(read(5, 'yes').checkBalance).toBe(false);
+	});
+
+	it('limits images only when asked, except as an AI Agent tool, where 10 is the default', () => {
+		const read = (options: Record<string, unknown>, type?: string) =>
+			readSettings(context(options, type), 0);
+		expect(read({}).maxImages).toBeUndefined();
+		expect(read({ maxImages: 4 }).maxImages).toBe(4);
+		expect(read({}, 'n8n-nodes-gpt-image.evoLinkTool').maxImages).toBe(10);
+		expect(read({ maxImages: 0 }, 'n8n-nodes-gpt-image.evoLinkTool').maxImages).toBeUndefined();
+		expect(read({ maxImages: 'many' }).spendProblem).toEqual({
+			name: 'maxImages',
+			text: '"many" is not a number',
+		});
 	});
 
 	it('falls back on the default for zero, negative or non-numeric values', () => {

@@ -1,97 +1,156 @@
-import { priceBook, SpendGuard, SpendRefusal } from '../../nodes/shared/spend';
-import type { Admission, PlannedTask } from '../../nodes/shared/spend';
+import { Book } from '../../nodes/shared/ledger';
+import {
+	accountOf,
+	forgetPrices,
+	PRICE_TTL_MS,
+	SpendControl,
+	usablePrice,
+} from '../../nodes/shared/spend';
+import type { Admission, Kind, Refusal, SpendLimits } from '../../nodes/shared/spend';
+import { apiframeAdapter } from '../../nodes/Apiframe/Apiframe.adapter';
+import { creditsPerImage } from '../../nodes/shared/output';
 
-const task = (key = 'k', images = 1, listPrice?: number): PlannedTask => ({
-	key,
-	images,
-	listPrice,
+const kind = (images = 1, documented?: number, key = 'k'): Kind => ({ key, images, documented });
+const refused = (value: Admission | Refusal): value is Refusal => 'limit' in value;
+let now = 0;
+const control = (limits: SpendLimits, book = new Book(), account = 'acct', planned: Kind[] = []) =>
+	new SpendControl(book.spend, limits, account, apiframeAdapter.cost, () => now, planned);
+
+beforeEach(() => {
+	forgetPrices();
+	now = 0;
 });
-const isRefusal = (value: unknown): value is SpendRefusal => value instanceof SpendRefusal;
 
-beforeEach(() => priceBook.clear());
-
-describe('SpendGuard', () => {
-	it('does nothing without a cap or a balance', async () => {
-		const guard = new SpendGuard({});
-		expect(guard.active).toBe(false);
-		const admitted = (await guard.admit(task(), 0)) as Admission;
-		admitted.settle(1000);
-		expect(guard.spentCredits).toBe(0);
+describe('usablePrice: unknown means closed', () => {
+	it.each([
+		[undefined, 1],
+		[0, 1],
+		[-100, 1],
+		['2.5', 1],
+		[Number.NaN, 1],
+		[Infinity, 1],
+		[1e9, 1],
+		[5, 0],
+	])('%p credits for %p images is no price', (credits, images) => {
+		expect(usablePrice(credits, images)).toBeUndefined();
 	});
 
-	it('lets one task learn an unknown price while the others wait, then admits by that price', async () => {
-		const guard = new SpendGuard({ maxCredits: 10 });
-		const learner = (await guard.admit(task(), 0)) as Admission;
+	it('is credits per image otherwise, and what the output shows', () => {
+		expect(usablePrice(5, 2)).toBe(2.5);
+		const snapshot = { taskId: 'x', status: 'completed' as const, imageUrls: [] };
+		expect(creditsPerImage(apiframeAdapter, { ...snapshot, cost: { creditCost: 48 } }, 2)).toBe(24);
+		expect(
+			creditsPerImage(apiframeAdapter, { ...snapshot, cost: { creditCost: 0 } }, 2),
+		).toBeNull();
+	});
+});
+
+describe('SpendControl', () => {
+	it('without a limit admits everything at once and still learns prices for the account', async () => {
+		const free = control({});
+		expect(free.active).toBe(false);
+		((await free.admit(kind())) as Admission).settle(2.5);
+		const capped = control({ maxCredits: 5 });
+		for (let i = 0; i < 2; i++) ((await capped.admit(kind())) as Admission).settle(undefined);
+		expect(refused(await capped.admit(kind()))).toBe(true);
+	});
+
+	it('admits in turns: the next admission waits for the last answer to be counted', async () => {
+		const spend = control({ maxCredits: 10 });
+		const first = (await spend.admit(kind())) as Admission;
 		const order: string[] = [];
-		const waiting = [1, 2, 3, 4, 5].map(async (i) => {
-			const result = await guard.admit(task(), i);
-			order.push(isRefusal(result) ? `refused ${i}` : `admitted ${i}`);
-			if (!isRefusal(result)) result.settle(2.5);
+		const rest = [1, 2, 3, 4, 5].map(async (i) => {
+			const result = await spend.admit(kind());
+			order.push(refused(result) ? `refused ${i}` : `admitted ${i}`);
+			if (!refused(result)) result.settle(2.5);
 		});
 		await new Promise((resolve) => setImmediate(resolve));
 		expect(order).toEqual([]);
-		learner.settle(2.5);
-		await Promise.all(waiting);
-		// 2.5 spent by the learner; 3 more fit under 10, the fifth would pass it.
-		expect(order.filter((o) => o.startsWith('admitted'))).toHaveLength(3);
-		expect(order.filter((o) => o.startsWith('refused'))).toHaveLength(2);
-		expect(guard.spentCredits).toBe(10);
-		expect(priceBook.get('k')).toBe(2.5);
+		first.settle(2.5);
+		await Promise.all(rest);
+		expect(order).toEqual(['admitted 1', 'admitted 2', 'admitted 3', 'refused 4', 'refused 5']);
 	});
 
-	it('a learner that fails hands the lesson to the next task', async () => {
-		const guard = new SpendGuard({ maxCredits: 10 });
-		const first = (await guard.admit(task(), 0)) as Admission;
-		const second = guard.admit(task(), 1);
-		first.release();
-		const next = (await second) as Admission;
-		expect(isRefusal(next)).toBe(false);
-		next.settle(4);
-		expect(guard.spentCredits).toBe(4);
+	it('counts every try and run of the node: the state lives in the execution book', async () => {
+		const book = new Book();
+		for (let attempt = 0; attempt < 3; attempt++) {
+			const spend = control({ maxCredits: 5 }, book);
+			const admission = await spend.admit(kind());
+			if (!refused(admission)) admission.settle(2.5);
+		}
+		expect(book.spend.spent).toBe(5);
+		expect(refused(await control({ maxCredits: 5 }, book).admit(kind()))).toBe(true);
 	});
 
-	it('uses a published price at once and counts reserved credits against the cap', async () => {
-		const guard = new SpendGuard({ maxCredits: 50 });
-		const a = await guard.admit(task('k', 1, 24), 0);
-		const b = await guard.admit(task('k', 1, 24), 1);
-		const c = await guard.admit(task('k', 1, 24), 2);
-		expect([a, b].every((x) => !isRefusal(x))).toBe(true);
-		expect(isRefusal(c)).toBe(true);
-		expect((c as SpendRefusal).message).toMatch(/cap of 50/);
-		expect((c as SpendRefusal).description).toMatch(/48 .* spent or reserved .* about 24 more/);
-		// An answer without a cost is counted at the estimate.
-		(a as Admission).settle(undefined);
-		expect(guard.spentCredits).toBe(24);
+	it('an unknown price: one task goes alone, and an answer without a price stops the rest', async () => {
+		const spend = control({ maxCredits: 100 });
+		((await spend.admit(kind())) as Admission).settle(0);
+		const next = await spend.admit(kind());
+		expect(refused(next) && next.limit).toBe('price');
+		expect(refused(next) && next.text).toMatch(
+			/give no usable price.*Max Credits per Execution cannot be kept/,
+		);
+		// A kind whose price is documented may still go, at that price.
+		const documented = await spend.admit(kind(1, 24, 'other'));
+		expect(refused(documented)).toBe(false);
 	});
 
-	it('a price the answers taught wins over the published one', async () => {
-		priceBook.set('k', 14);
-		const guard = new SpendGuard({ maxCredits: 30 });
-		expect(guard.priceOf(task('k', 1, 24))).toBe(14);
-		expect(isRefusal(await guard.admit(task('k', 2, 24), 0))).toBe(false);
+	it('a documented price counts when the answer gives none, and a learned one wins over it', async () => {
+		const book = new Book();
+		const spend = control({ maxCredits: 50 }, book);
+		((await spend.admit(kind(1, 24))) as Admission).settle(undefined);
+		expect(book.spend.spent).toBe(24);
+		((await spend.admit(kind(1, 24))) as Admission).settle(9);
+		((await spend.admit(kind(1, 24))) as Admission).settle(9);
+		expect(book.spend.spent).toBe(42);
+		// 9 a task now: one more fits under 50 (42 + 9 = 51 does not).
+		expect(refused(await spend.admit(kind(1, 24)))).toBe(true);
 	});
 
-	it('Check Balance First refuses a batch whose known price exceeds the balance, before anything', () => {
-		const planned = [task('k', 1, 24), task('k', 1, 24), task('k', 1, 24)];
-		expect(new SpendGuard({ balance: 72 }, planned).checkBatch()).toBeUndefined();
-		const short = new SpendGuard({ balance: 50 }, planned).checkBatch();
-		expect(short?.message).toMatch(/^Check Balance First/);
-		expect(short?.description).toMatch(/balance is 50 .* 3 task\(s\) .* about 72/);
-		expect(new SpendGuard({ balance: 0 }, [task()]).checkBatch()?.description).toMatch(
-			/balance is 0 credits\. Top up/,
+	it('prices belong to an account and expire', async () => {
+		((await control({}, new Book(), 'gateway').admit(kind())) as Admission).settle(0.01);
+		((await control({}, new Book(), 'account').admit(kind())) as Admission).settle(2.5);
+		const gateway = control({ maxCredits: 0.02 }, new Book(), 'gateway');
+		((await gateway.admit(kind())) as Admission).settle(0.01);
+		((await gateway.admit(kind())) as Admission).settle(0.01);
+		expect(refused(await gateway.admit(kind()))).toBe(true);
+		const account = control({ maxCredits: 5 }, new Book(), 'account');
+		((await account.admit(kind())) as Admission).settle(undefined);
+		((await account.admit(kind())) as Admission).settle(undefined);
+		expect(refused(await account.admit(kind()))).toBe(true);
+		now = PRICE_TTL_MS + 1;
+		// Forgotten: the next task of this account must learn again, alone.
+		const relearn = control({ maxCredits: 100 }, new Book(), 'account');
+		((await relearn.admit(kind())) as Admission).settle(undefined);
+		expect(refused(await relearn.admit(kind()))).toBe(true);
+		expect(accountOf('key', 'https://a')).not.toBe(accountOf('key', 'https://b'));
+	});
+
+	it('Check Balance First refuses a batch its balance cannot cover at a known price, before anything', async () => {
+		const planned = [kind(2, 24), kind(2, 24)];
+		const spend = control({ balance: { credits: 90, spentBefore: 0 } }, new Book(), 'a', planned);
+		spend.checkBalance();
+		const result = await spend.admit(kind(2, 24));
+		expect(refused(result) && result.text).toMatch(
+			/^Check Balance First: the balance of 90 .* would take about 96/,
 		);
 	});
 
-	it('with an unknown price, the rest of the batch is checked once the first answer tells it', async () => {
-		const planned = [task(), task(), task(), task()];
-		const guard = new SpendGuard({ balance: 6 }, planned);
-		expect(guard.checkBatch()).toBeUndefined();
-		const learner = (await guard.admit(task(), 0)) as Admission;
-		learner.settle(2.5);
-		// 3.5 left; 3 more tasks would take 7.5.
-		const next = await guard.admit(task(), 1);
-		expect(isRefusal(next)).toBe(true);
-		expect((next as SpendRefusal).reason).toBe('balance');
-		expect(guard.refusedItems).toEqual(new Set([1]));
+	it('Check Balance First with an unknown price: the learner teaches it, then the rest must fit', async () => {
+		const planned = [kind(), kind(), kind(), kind()];
+		const spend = control({ balance: { credits: 6, spentBefore: 0 } }, new Book(), 'a', planned);
+		spend.checkBalance();
+		((await spend.admit(kind())) as Admission).settle(2.5);
+		expect(refused(await spend.admit(kind()))).toBe(true);
+	});
+
+	it('the image limit counts images, priced or not', async () => {
+		const spend = control({ maxImages: 3 });
+		((await spend.admit(kind(2))) as Admission).settle(undefined);
+		const over = await spend.admit(kind(2));
+		expect(refused(over) && over.limit).toBe('images');
+		((await spend.admit(kind(1))) as Admission).release();
+		((await spend.admit(kind(1))) as Admission).settle(undefined);
+		expect(refused(await spend.admit(kind(1)))).toBe(true);
 	});
 });

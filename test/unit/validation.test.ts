@@ -9,7 +9,8 @@ import {
 	codePointLength,
 	isPrivateHost,
 } from '../../nodes/shared/validation';
-import { planTasks, splitList } from '../../nodes/shared/actions/image/submit';
+import { splitList } from '../../nodes/shared/actions/image/edit.operation';
+import { planTasks } from '../../nodes/shared/pipeline';
 
 const evoLinkAdapter = evoLink.adapter;
 const unified = evoLinkAdapter.callback!;

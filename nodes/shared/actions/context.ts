@@ -1,15 +1,24 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { currentClock } from '../clock';
 import type { Clock } from '../clock';
-import type { Semaphore } from '../concurrency';
+import { Semaphore } from '../concurrency';
 import type { ProviderFields } from '../descriptions/common';
-import type { TaskScope } from '../ledger';
-import type { TaskPoller } from '../poller';
+import { ledger, taskScope } from '../ledger';
+import type { Book, TaskScope } from '../ledger';
+import { TaskPoller } from '../poller';
 import type { ProviderDefinition } from '../provider';
-import type { ShapeChoice } from '../readings';
-import type { PlannedTask, SpendGuard } from '../spend';
+import { ShapeChoice } from '../readings';
+import { accountOf, SpendControl } from '../spend';
+import type { Kind } from '../spend';
 import type { ItemSettings } from '../settings';
-import type { TaskClient } from '../taskClient';
+import { secretsOf, TaskClient } from '../taskClient';
 import type { ProviderAdapter } from '../types';
 
 /** Everything an operation may use; one per node execution. */
@@ -20,14 +29,20 @@ export interface OperationContext {
 	client: TaskClient;
 	poller: TaskPoller;
 	clock: Clock;
-	/** The execution, node and run the tasks belong to (for the ledger and the logs). */
+	/** The execution, node and run the tasks belong to. */
 	scope: TaskScope;
+	/** What this process remembers of this execution and node: slots and spending. */
+	book: Book;
+	/** The account the credential bills (its key hashed, with its Base URL): prices are per account. */
+	account: string;
 	/** Result downloads of the whole execution share a few connections, not one per image. */
 	downloads: Semaphore;
 	/** The documented shape of each disputed request field that this execution sends. */
 	shapes: ShapeChoice;
-	/** Max Credits per Execution and Check Balance First (set up once every item is read). */
-	spend: SpendGuard;
+	/** Max Credits per Execution, Check Balance First, the tool's image limit (set once items are read). */
+	spend: SpendControl;
+	/** What Check Balance First read, shown on the output items. */
+	balanceBefore?: number;
 }
 
 /** Validated input of one item, ready to run. */
@@ -36,7 +51,7 @@ export interface PreparedItem {
 	/** Provider tasks this item will hold open at once (for Max Concurrent Tasks). */
 	weight: number;
 	/** The tasks it will submit, for spend control (none for Wait for Task). */
-	planned?: PlannedTask[];
+	planned?: Kind[];
 	run: () => Promise<INodeExecutionData[]>;
 }
 
@@ -50,4 +65,47 @@ export type Prepare = (ctx: OperationContext, itemIndex: number) => Promise<Prep
 export interface OperationModule {
 	description(provider: ProviderDefinition): INodeProperties[];
 	prepare: Prepare;
+	/** Runs once per execution whatever the number of items (Get Credits), paired to all of them. */
+	once?: boolean;
+}
+
+/** How many result images one execution downloads at once. */
+const DOWNLOAD_POOL = 8;
+
+/** Builds the one context of an execution: adapter, HTTP client, poll loop, clock and Book. */
+export async function openContext(
+	fn: IExecuteFunctions,
+	provider: ProviderDefinition,
+): Promise<OperationContext> {
+	const { adapter, fields } = provider;
+	const clock = currentClock();
+	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
+	const urls = adapter.baseUrls(credentials);
+	const bad = [urls.api, urls.files].find((base) => !/^https?:\/\/[^/]/i.test(base));
+	if (bad !== undefined) {
+		const message = `The credential's Base URL "${bad.slice(0, 80)}" is not an http(s) address`;
+		const description =
+			'Nothing was sent. Fix the Base URL (or File Upload URL) in the credential, e.g. https://api.example.com';
+		throw new NodeOperationError(fn.getNode(), message, { description });
+	}
+	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
+	const [scope, account] = [taskScope(fn), accountOf(credentials.apiKey, urls.api)];
+	const book = ledger.book(scope);
+	const spend = new SpendControl(book.spend, {}, account, adapter.cost, () => clock.now());
+	const poller = new TaskPoller(fn, client, adapter, clock);
+	const [downloads, shapes] = [new Semaphore(DOWNLOAD_POOL), new ShapeChoice(adapter.readings)];
+	return {
+		fn,
+		adapter,
+		fields,
+		client,
+		poller,
+		clock,
+		scope,
+		book,
+		account,
+		downloads,
+		shapes,
+		spend,
+	};
 }

@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { binaryPropertyOption, optionsCollection } from '../descriptions/common';
 import { modelList } from '../descriptions/models';
+import { TOOL_MAX_IMAGES } from '../spend';
 import type { ProviderDefinition } from '../provider';
 import { getCredits } from './account/getCredits.operation';
 import type { OperationModule } from './context';
@@ -119,8 +120,17 @@ function imageOptions(): INodeProperties {
 			typeOptions: { minValue: 0, numberPrecision: 2 },
 			default: 0,
 			description:
-				"Never submit a task that would take this run's spending past this many provider credits (set on the first item; 0 = no cap). Items left out fail with the numbers.",
-			hint: "Prices come from the provider's answers; until one has come, a single task goes first to learn it",
+				"Never submit a task that would take this execution's spending past this many provider credits, across all items, Retry On Fail tries and runs of this node in a loop (read from the first item). Tasks left out come out as items with status notSubmitted and the reason.",
+			hint: "0 = no cap. The output's credits field shows what each image cost; until the provider's answers have told a price, one task goes first to learn it.",
+			displayOptions: { show: { '/operation': ['generate', 'edit'] } },
+		},
+		{
+			displayName: 'Max Images per Execution',
+			name: 'maxImages',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description: `Never ask for more than this many images in one execution, across items, tries and loop runs (0 = no limit). As an AI Agent tool the node makes at most ${TOOL_MAX_IMAGES} images per agent run unless this option is added.`,
 			displayOptions: { show: { '/operation': ['generate', 'edit'] } },
 		},
 		{
@@ -215,7 +225,7 @@ function toolFields(provider: ProviderDefinition): INodeProperties[] {
 			name: 'toolDescription',
 			type: 'string',
 			typeOptions: { rows: 3 },
-			default: `Creates an image with OpenAI ${modelList(provider)} (through ${name}) from a text prompt, or edits images given as public URLs. Returns the image URLs, valid for about 24 hours.`,
+			default: `Creates an image with OpenAI ${modelList(provider)} (through ${name}) from a text prompt, or edits images given as public URLs. Returns the image URLs, valid for about 24 hours. Makes at most ${TOOL_MAX_IMAGES} images per run of the agent; asking for more returns items with status notSubmitted.`,
 			description: 'What the agent is told this tool does',
 			displayOptions: { show: { '@tool': [true], descriptionType: ['manual'] } },
 		},

@@ -3,10 +3,12 @@ import type { OperationModule } from '../context';
 
 /**
  * Account > Get Credits: the balance in one item, for alerts (Schedule > Get Credits > If > Slack)
- * or a check before a big batch. One request per input item; nothing is billed.
+ * or a check before a big batch. One request per execution of the node, whatever the number of
+ * input items (the item is paired to all of them); nothing is billed.
  */
 export const getCredits: OperationModule = {
 	description: () => [],
+	once: true,
 
 	prepare: async (ctx, itemIndex) => {
 		const settings = readSettings(ctx.fn, itemIndex);

@@ -7,8 +7,17 @@ import type { FieldProblem } from '../../types';
 import { checkFieldName } from '../../validation';
 import type { OperationContext, OperationModule } from '../context';
 import { countAndCompletion, inputImages, promptAndModel } from './fields';
-import type { EditInputs } from './submit';
-import { prepareSubmit, splitList } from './submit';
+import type { EditInputs } from '../../pipeline';
+import { prepareSubmit } from './submit';
+
+/** Splits a list parameter given as text (commas or new lines) or as an expression's array. */
+export function splitList(value: unknown, urls: boolean): string[] {
+	if (value === null || value === undefined) return [];
+	const parts = Array.isArray(value)
+		? value.map((v) => String(v))
+		: String(value).split(urls ? /[\r\n]+|,(?=\s*[a-z][a-z0-9+.-]*:)/i : /[\r\n,]+/);
+	return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
 
 function binaryProblem(
 	binary: InputBinary,

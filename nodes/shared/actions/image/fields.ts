@@ -1,12 +1,15 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { promptLengthHint, SUBMIT_OPERATIONS } from '../../descriptions/common';
 import type { ProviderDefinition } from '../../provider';
+import type { FieldProblem } from '../../types';
+import type { OperationContext } from '../context';
 import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../../validation';
 
 /**
- * Field builders that Generate and Edit share. Each operation module picks the ones it shows
- * and restricts them to itself with `forOperation`.
+ * The fields Generate and Edit share: builders of their descriptions (each operation module picks
+ * the ones it shows and restricts them to itself with `forOperation`), and the reading and checking
+ * of the provider's own fields' values.
  */
 
 /** What an AI Agent is told the prompt is, when it fills it in. */
@@ -177,4 +180,46 @@ export function countAndCompletion(provider: ProviderDefinition): INodePropertie
 			displayOptions: { show: { completion: ['callback'] } },
 		})),
 	];
+}
+
+/** The provider's own top-level fields (hidden ones read as null and are skipped). */
+function providerFields(ctx: Pick<OperationContext, 'fields' | 'fn'>) {
+	return [...ctx.fields.modelFields, ...ctx.fields.callbackFields];
+}
+
+export function readProviderOptions(
+	ctx: Pick<OperationContext, 'fields' | 'fn'>,
+	itemIndex: number,
+): IDataObject {
+	const values: IDataObject = {};
+	for (const field of providerFields(ctx)) {
+		const value = ctx.fn.getNodeParameter(field.name, itemIndex, null) as unknown;
+		if (value !== null && value !== '') values[field.name] = value as IDataObject[string];
+	}
+	return values;
+}
+
+/** A value set by an expression must still be one the field offers for this model. */
+export function optionProblem(
+	ctx: Pick<OperationContext, 'fields' | 'fn'>,
+	values: IDataObject,
+	modelName: string,
+): FieldProblem | undefined {
+	for (const field of providerFields(ctx)) {
+		if (field.type !== 'options' && field.type !== 'multiOptions') continue;
+		const value = values[field.name];
+		if (value === undefined) continue;
+		const allowed = (field.options ?? []).map((o) => ('value' in o ? o.value : undefined));
+		const given =
+			field.type === 'multiOptions' && Array.isArray(value) ? (value as unknown[]) : [value];
+		const bad = given.find((v) => !allowed.includes(v as string));
+		if (bad !== undefined) {
+			return {
+				field: field.displayName,
+				message: `"${String(bad)}" is not offered by ${modelName}`,
+				fix: `Choose one of ${allowed.join(', ')}`,
+			};
+		}
+	}
+	return undefined;
 }

@@ -58,6 +58,20 @@ function failureError(
 	});
 }
 
+/**
+ * An error after the item's tasks were accepted names them, so paid work is never lost from
+ * sight (a status read that failed, a download that could not be done).
+ */
+export function naming<E>(error: E, tasks: TaskSnapshot[]): E {
+	const target = error as { message?: string; description?: string | null };
+	const text = `${target.message ?? ''} ${target.description ?? ''}`;
+	const missing = tasks.map((t) => t.taskId).filter((id) => !text.includes(id));
+	if (missing.length === 0 || typeof target !== 'object' || target === null) return error;
+	const note = `Task ID${missing.length > 1 ? 's' : ''} of this item: ${missing.join(', ')} (Wait for Task collects ${missing.length > 1 ? 'them' : 'it'}).`;
+	target.description = target.description ? `${target.description} ${note}` : note;
+	return error;
+}
+
 /** Waits for every task of an item, then returns one output item per image. */
 export async function finishTasks(
 	ctx: OperationContext,
@@ -79,7 +93,7 @@ export async function finishTasks(
 		),
 	);
 	const rejected = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
-	if (rejected) throw rejected.reason;
+	if (rejected) throw naming(rejected.reason, submitted);
 	const finished = waits.map((w) => (w as PromiseFulfilledResult<TaskSnapshot>).value);
 	const failed = finished.find((s) => s.status !== 'completed');
 	if (failed) throw failureError(ctx, failed, finished, limits.itemIndex);
@@ -91,7 +105,7 @@ export async function finishTasks(
 	});
 	if (images.length === 0) {
 		// Never a silent empty output: a finished item without images is an error of that item.
-		throw providerError(ctx.fn.getNode(), {
+		const empty = providerError(ctx.fn.getNode(), {
 			provider: ctx.adapter.displayName,
 			error: {
 				message: `Task ${finished[0].taskId} completed without any image`,
@@ -99,8 +113,9 @@ export async function finishTasks(
 			},
 			itemIndex: limits.itemIndex,
 		});
+		throw naming(empty, finished);
 	}
-	return await Promise.all(
+	const downloads = Promise.all(
 		images.map(async ({ snapshot, url, n, count }, index) => {
 			const json = imageJson(
 				ctx.adapter,
@@ -123,4 +138,7 @@ export async function finishTasks(
 			};
 		}),
 	);
+	return await downloads.catch((error: unknown) => {
+		throw naming(error, finished);
+	});
 }
