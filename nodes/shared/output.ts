@@ -1,4 +1,4 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { usablePrice } from './spend';
 import type { ProviderAdapter, TaskSnapshot } from './types';
@@ -59,4 +59,21 @@ export function notSubmittedJson(
 		request.model,
 	);
 	return { ...json, taskId: null, status: 'notSubmitted', notSubmitted: reason };
+}
+
+/**
+ * When a limit left tasks out, the output pane says so above the items (n8n 2.x execution hints;
+ * older n8n shows the items alone), with what an image cost where the answers said it.
+ */
+export function limitHint(fn: IExecuteFunctions, items: INodeExecutionData[]): void {
+	const left = items.filter((item) => item.json.status === 'notSubmitted');
+	if (left.length === 0 || typeof fn.addExecutionHints !== 'function') return;
+	const reason = String(left[0].json.notSubmitted).split(':')[0];
+	const priced = items.find((item) => typeof item.json.credits === 'number')?.json;
+	const cost = priced ? ` One ${priced.model} image cost ${priced.credits} credits.` : '';
+	fn.addExecutionHints({
+		message: `${reason}: ${left.length} task(s) were not submitted; their items have status notSubmitted and say why.${cost}`,
+		type: 'warning',
+		location: 'outputPane',
+	});
 }

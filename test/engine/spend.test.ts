@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import type * as SpendModule from '../../nodes/shared/spend';
 import { REPO_ROOT } from './harness';
+import { capabilities } from './harness/compat';
 import { FAST, NODES, runImage, startFakes, stopFakes } from './setup';
 import type { RunResult } from './harness';
 import type { Fakes, NodeName, RunOptions } from './setup';
@@ -74,6 +75,12 @@ describe.each(NODES)('%s spend control', (node) => {
 		expect(out.map((i) => (i.pairedItem as { item: number }).item)).toEqual(
 			Array.from({ length: 50 }, (_, i) => i),
 		);
+		// n8n's output pane says it above the items, with what one image cost (where n8n has hints).
+		const [task] = Object.values(result.run.data.resultData.runData)[0];
+		if (capabilities.executionHints)
+			expect(task.hints?.[0]?.message).toBe(
+				`Max Credits per Execution: 45 task(s) were not submitted; their items have status notSubmitted and say why. One gpt-image-1.5 image cost ${PRICE[node]} credits.`,
+			);
 	});
 
 	it('Get Credits reads the balance once for all input items; the next task lowers it by its price', async () => {

@@ -85,6 +85,8 @@ const NODES: Record<
 	},
 };
 const TRIGGER = 'GPT Image Callback Trigger';
+/** Twenty prompts into EvoLink under Max Credits per Execution = 15 (six tasks at 2.5 each). */
+const CAP_WORKFLOW = path.join(__dirname, 'fixtures', 'cap-twenty-prompts.json');
 const PUBLIC_URL = 'https://n8n.example.com';
 
 interface BuiltNode {
@@ -137,7 +139,10 @@ beforeAll(async () => {
 		N8N_WEBHOOK_URL: `${PUBLIC_URL}/`,
 	});
 	await timed('import credentials', async () => await importCredentials(env, fakes));
-	await timed('import workflows', async () => await importExamples(env, fakes.evoLink.baseUrl));
+	await timed(
+		'import workflows',
+		async () => await importExamples(env, fakes.evoLink.baseUrl, [CAP_WORKFLOW]),
+	);
 	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 	cookie = await setupOwner(server.base);
 	({ context, page, profile } = await timed(
@@ -646,6 +651,31 @@ describe('running an example from the editor', () => {
 				}),
 			).resolves.toBe(64);
 			await shot('run-output');
+		});
+	});
+});
+
+describe('a spend cap, as a new user meets it', () => {
+	it('20 prompts with Max Credits 15: the paid images and 14 items marked notSubmitted, with a hint above them', async () => {
+		await timed('cap walk', async () => {
+			await openWorkflow(page, server!.base, 'gptImgCapTwenty');
+			await page.click(byId('execute-workflow-button'));
+			const nodeOnCanvas = page.locator(
+				`${byId('canvas-node')}[data-node-name="Generate under a cap"]`,
+			);
+			await nodeOnCanvas.locator(byId('canvas-node-status-success')).waitFor({ timeout: 60000 });
+			// 15 credits at 2.5 a task: six paid tasks, never a seventh.
+			expect(fakes.evoLink.counts.submissions).toBe(6);
+
+			await nodeOnCanvas.dblclick();
+			const output = page.locator(byId('output-panel'));
+			await output.getByText('20 items', { exact: false }).first().waitFor();
+			const json = output.locator(byId('radio-button-json'));
+			if (await json.count()) await json.click();
+			const text = await output.innerText();
+			expect(text).toMatch(/Max Credits per Execution: 14 task\(s\) were not submitted/);
+			expect(text).toMatch(/notSubmitted/);
+			await shot('cap-twenty-prompts');
 		});
 	});
 });

@@ -246,4 +246,19 @@ export const capabilities = {
 		}
 		return !source.includes("'Error during node execution: ' + ");
 	})(),
+	/**
+	 * A node can add execution hints for the output pane (`addExecutionHints`, n8n 2.x); older
+	 * n8n-core has no such method, and the nodes then add none.
+	 */
+	executionHints: (() => {
+		try {
+			const file = require.resolve(
+				'n8n-core/dist/execution-engine/node-execution-context/execute-context',
+				{ paths: [host.n8nCoreDir] },
+			);
+			return fs.readFileSync(file, 'utf8').includes('addExecutionHints(');
+		} catch {
+			return false;
+		}
+	})(),
 };

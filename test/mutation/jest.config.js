@@ -1,0 +1,23 @@
+/**
+ * The tests StrykerJS runs against each mutant of the money modules (pipeline, ledger, spend):
+ * the ones that load the TypeScript sources (unit tests and the in-memory billing tests). The
+ * engine tests load the built dist/ and would not see a mutant. Type errors a mutant causes do
+ * not count as killing it (diagnostics off), and the property test draws 300 scenarios per run.
+ */
+const path = require('node:path');
+
+module.exports = {
+	rootDir: path.resolve(__dirname, '../..'),
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test'],
+	testMatch: [
+		'<rootDir>/test/unit/**/*.test.ts',
+		'<rootDir>/test/billing/spend.property.test.ts',
+		'<rootDir>/test/billing/instances.billing.test.ts',
+	],
+	transform: {
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }],
+	},
+	testTimeout: 60000,
+	setupFiles: ['<rootDir>/test/mutation/env.js'],
+};
