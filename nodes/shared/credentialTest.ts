@@ -13,7 +13,8 @@ import { credentialHeaders } from './credentialAuth';
 import { count, plainMessage } from './errors';
 import { Masker, secretsOf } from './mask';
 import type { ProviderDefinition } from './provider';
-import { exchangeJson, legacySender } from './transport';
+import { exchangeJson } from './exchange';
+import { legacySender } from './transport';
 import type { LegacyRequest, NetworkFailure } from './transport';
 import { parseHttpUrl } from './validation';
 

@@ -8,7 +8,8 @@ import { parseRetryAfter } from './retry';
 import type { AttemptFailure } from './retry';
 import type { UrlPolicy } from './resultUrls';
 import { describeBytes, peek, sniffImage } from './sniff';
-import { header, openDownload } from './transport';
+import { openDownload } from './exchange';
+import { header } from './transport';
 import type { HttpContext } from './transport';
 
 /**

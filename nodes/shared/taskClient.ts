@@ -20,7 +20,8 @@ import type {
 	ProviderError,
 	TaskSnapshot,
 } from './types';
-import { credentialSender, exchangeJson, header, MAX_ANSWER_BYTES } from './transport';
+import { exchangeJson } from './exchange';
+import { credentialSender, header, MAX_ANSWER_BYTES } from './transport';
 import type { HttpContext, NetworkFailure } from './transport';
 import { CancelledError, pause } from './wait';
 

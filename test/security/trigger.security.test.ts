@@ -365,7 +365,7 @@ describe('result hosts are resolved, then checked (real sockets)', () => {
 			});
 			table.add(
 				`Shared Secret Only + Binary Files, result URL https://${host === 'localhost.' ? 'localhost.' : '<a name resolving to 127.0.0.1>'}:PORT/`,
-				'the loopback listener received the connections',
+				`the loopback listener received ${host === 'localhost.' ? 4 : 3} connections`,
 				connections > 0
 					? `the loopback listener received ${connections} connection(s)`
 					: `${call.response.statusCode}, no run; the listener received no connection`,

@@ -211,7 +211,12 @@ describe('how a result URL is checked and reached', () => {
 	}
 	// As n8n 2.28-2.39 (no argument) and 2.40+ (a policy argument) hand the filter out.
 	const before240 = (f?: Filter) => ({ getSecureEgressFilter: f ? () => f : undefined });
-	const since240 = (f: Filter) => ({ getSecureEgressFilter: (_policy?: string) => f });
+	const since240 = (f: Filter) => ({
+		getSecureEgressFilter(policy?: string) {
+			void policy;
+			return f;
+		},
+	});
 	const check = async (helpers: object, url = 'https://cdn.example.com:8443/a/b.png?sig=1') =>
 		await checkDestination(helpers as never, url, publicApi, masker);
 
