@@ -74,7 +74,7 @@ export async function fetchImage(
 	const limits = { ...bounds, deadline: clock.now() + bounds.timeoutMs, now: () => clock.now() };
 	const answer = await openDownload(
 		fn,
-		{ url: fetch.url, policy: fetch.policy, timeoutMs: fetch.requestTimeoutMs, limits },
+		{ url: fetch.url, policy: fetch.policy, timeoutMs: fetch.requestTimeoutMs, limits, clock },
 		masker,
 	);
 	if ('refused' in answer) {

@@ -165,10 +165,11 @@ export async function exchangeJson(x: JsonExchange, request: JsonRequest): Promi
 export interface DownloadRequest {
 	url: string;
 	policy: UrlPolicy;
-	/** For each request until its answer starts (connect, headers). */
+	/** For each hop's name lookup, and each request until its answer starts (connect, headers). */
 	timeoutMs: number;
 	/** For the body: size cap and total deadline. */
 	limits: DownloadLimits;
+	clock: Clock;
 }
 
 /** The answer a download ends at, or why it went nowhere. */
@@ -193,7 +194,9 @@ export async function openDownload(
 	const cancel = fn.getExecutionCancelSignal?.();
 	let url = request.url;
 	for (let hop = 0; hop <= MAX_DOWNLOAD_HOPS; hop++) {
-		const checked = await checkDestination(fn.helpers, url, request.policy, masker, cancel);
+		// The lookup is not n8n's request, so its own timeout does not bound it: this does.
+		const lookupDeadline = deadlineSignal(request.clock, request.timeoutMs, cancel);
+		const checked = await checkDestination(fn.helpers, url, request.policy, masker, lookupDeadline);
 		if ('refused' in checked) return { refused: checked.refused, fix: checked.fix, url };
 		if ('failure' in checked) return checked;
 		const { destination } = checked;

@@ -279,6 +279,26 @@ describe('how a result URL is checked and reached', () => {
 		});
 	});
 
+	it('gives up on a lookup that does not answer by the deadline', async () => {
+		const silent = {
+			validateUrl: async () => ({ ok: true }),
+			createSecureLookup: () => () => undefined,
+		};
+		const deadline = new AbortController();
+		const pending = checkDestination(
+			before240(silent as unknown as Filter) as never,
+			'https://cdn.example.com/x.png',
+			publicApi,
+			masker,
+			deadline.signal,
+		);
+		deadline.abort();
+		expect(await pending).toEqual({
+			failure: { networkCode: 'ETIMEDOUT' },
+			reason: 'cdn.example.com could not be resolved (ETIMEDOUT)',
+		});
+	});
+
 	it('needs no lookup for a literal address or when the API itself is local', async () => {
 		const none = before240(undefined);
 		expect(await check(none, 'https://93.184.215.14/x.png')).toEqual({
