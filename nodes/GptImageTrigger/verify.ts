@@ -2,9 +2,11 @@ import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-w
 import { NodeApiError } from 'n8n-workflow';
 
 import { currentClock } from '../shared/clock';
+import { admitSnapshot } from '../shared/gate';
+import { Masker, secretsOf } from '../shared/mask';
 import type { ProviderDefinition } from '../shared/provider';
 import { cappedImageUrls } from '../shared/resultUrls';
-import { secretsOf, TaskClient } from '../shared/taskClient';
+import { TaskClient } from '../shared/taskClient';
 import type { TaskSnapshot } from '../shared/types';
 import { CALLBACK_PROVIDERS, matchingProviders } from './callbacks';
 
@@ -44,16 +46,23 @@ function selected(fn: IWebhookFunctions, provider: ProviderDefinition): boolean 
 	return Boolean(fn.getNode().credentials?.[provider.adapter.credentialType]);
 }
 
-/** The body's own account of the task, bounded: the provider's ID form, at most 10 image URLs. */
-function readBody(provider: ProviderDefinition, body: IDataObject): TaskSnapshot | undefined {
+/**
+ * The body's own account of the task, through the same gate as every provider answer (the
+ * provider's ID form, every text masked, here with the trigger's shared secret too), and at most
+ * 10 image URLs.
+ */
+function readBody(
+	provider: ProviderDefinition,
+	body: IDataObject,
+	masker: Masker,
+): TaskSnapshot | undefined {
 	let snapshot: TaskSnapshot;
 	try {
-		snapshot = provider.adapter.callback!.read(body);
+		snapshot = admitSnapshot(provider.adapter, provider.adapter.callback!.read(body), masker);
 	} catch {
-		// A body that does not have the provider's shape is simply not its callback.
+		// A body that does not have the provider's shape or ID form is simply not its callback.
 		return undefined;
 	}
-	if (!provider.adapter.taskId.pattern.test(snapshot.taskId)) return undefined;
 	return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
 }
 
@@ -121,8 +130,9 @@ export async function verifyCallback(
 		});
 	}
 	const refusals: string[] = [];
+	const masker = new Masker().with([String(fn.getNodeParameter('sharedSecret', '') ?? '')]);
 	for (const provider of candidates) {
-		const claimed = readBody(provider, body as IDataObject);
+		const claimed = readBody(provider, body as IDataObject, masker);
 		if (!claimed) {
 			refusals.push(`not a valid ${provider.adapter.displayName} callback`);
 			continue;
@@ -144,7 +154,7 @@ export async function verifyCallback(
 			}
 			return {
 				provider,
-				snapshot: claimed,
+				snapshot: admitSnapshot(provider.adapter, claimed, masker.with(secretsOf(credentials))),
 				apiBaseUrl: provider.adapter.baseUrls(credentials).api,
 			};
 		}

@@ -80,7 +80,21 @@ export interface DownloadLimits {
 	now: () => number;
 }
 
-/** Streams a response body into n8n's binary store without holding the whole file. */
+/** A body that fails as soon as it passes `limits` (size, total time) or ends before `announced`. */
+export function boundedStream(
+	body: BinaryStream,
+	limits: DownloadLimits,
+	announced?: number,
+): BinaryStream {
+	return readableFrom(body, limitedChunks(body, limits, announced));
+}
+
+/** A stream of `chunks`, made with the Readable class of `like` (see readableFrom). */
+export function streamOf(like: BinaryStream, chunks: AsyncIterable<Buffer>): BinaryStream {
+	return readableFrom(like, chunks);
+}
+
+/** Streams a body into n8n's binary store without holding the whole file. */
 export async function storeStream(
 	fn:
 		| Pick<IExecuteFunctions, 'helpers'>
@@ -88,14 +102,8 @@ export async function storeStream(
 	body: BinaryStream,
 	fileName: string,
 	mimeType: string,
-	limits: DownloadLimits,
-	announced?: number,
 ): Promise<IBinaryData> {
-	return await fn.helpers.prepareBinaryData(
-		readableFrom(body, limitedChunks(body, limits, announced)),
-		fileName,
-		mimeType,
-	);
+	return await fn.helpers.prepareBinaryData(body, fileName, mimeType);
 }
 
 function base64Length(data: string): number {

@@ -10,11 +10,12 @@ import type {
 
 import { currentClock } from './clock';
 import { credentialHeaders } from './credentialAuth';
-import { header } from './download';
-import { count, networkCode, plainMessage } from './errors';
+import { count, plainMessage } from './errors';
+import { Masker, secretsOf } from './mask';
 import type { ProviderDefinition } from './provider';
-import { maskSecrets, secretsOf } from './taskClient';
-import { parseJson, readCapped, refusedBeforeSending } from './transport';
+import { exchangeJson } from './exchange';
+import { legacySender } from './transport';
+import type { LegacyRequest, NetworkFailure } from './transport';
 import { parseHttpUrl } from './validation';
 
 /**
@@ -24,9 +25,10 @@ import { parseHttpUrl } from './validation';
  * (a credential's declarative `test` would win over it, so the credentials have none).
  *
  * A credential test context offers only n8n's legacy `helpers.request` (no httpRequest, which
- * the community lint asks for elsewhere); it is called through the helpers handed in, with
- * redirects off (the key never leaves the API's origin) and the answer read as a stream, capped
- * in size and time like every other provider answer.
+ * the community lint asks for elsewhere): it is one more sender of the package's one HTTP door
+ * (transport.ts), which applies the same rules as to every other request: no redirect followed
+ * (the key never leaves the API's origin), the answer read as a stream, capped in size and time,
+ * every text masked.
  */
 
 const TIMEOUT_MS = 15_000;
@@ -37,8 +39,7 @@ type TestHelpers = Pick<ICredentialTestFunctions['helpers'], 'request'>;
 
 interface FullResponse {
 	statusCode: number;
-	headers?: IDataObject;
-	body?: unknown;
+	location?: string;
 }
 
 /** What the credential class says about its keys (static fields, next to its form). */
@@ -87,9 +88,9 @@ export async function checkCredential(
 ): Promise<INodeCredentialTestResult> {
 	const { adapter, credential } = provider;
 	const credentials = withDefaults(credential.properties, data);
-	const secrets = secretsOf(credentials);
+	const masker = new Masker(secretsOf(credentials));
 	// Masked before any cut, so no part of a key survives a shortened text.
-	const mask = (text: string) => maskSecrets(text, secrets);
+	const mask = (text: string) => masker.text(text);
 	const fail = (message: string) => failed(mask(message));
 	const baseField = credential.properties.find((p) => p.name === 'baseUrl');
 	const defaultUrl = String(baseField?.default ?? '');
@@ -116,39 +117,36 @@ export async function checkCredential(
 	} catch (error) {
 		return fail(plainMessage(error));
 	}
-	const deadline = currentClock().deadline(TIMEOUT_MS);
-	let response: FullResponse;
-	try {
-		response = (await helpers.request({
+	const answer = await exchangeJson(
+		{
+			send: legacySender(helpers.request as unknown as LegacyRequest),
+			clock: currentClock(),
+			masker,
+			maxBytes: MAX_ANSWER_BYTES,
+		},
+		{
 			method: call.method,
-			uri: url.toString(),
+			url: url.toString(),
 			qs: call.qs,
-			headers: { Accept: 'application/json', ...headers },
-			resolveWithFullResponse: true,
-			simple: false,
-			useStream: true,
-			followRedirect: false,
-			followAllRedirects: false,
-			maxRedirects: 0,
-			timeout: TIMEOUT_MS,
-		})) as FullResponse;
-	} catch (error) {
-		return fail(unreachable(url.origin, error, mask));
+			headers,
+			timeoutMs: TIMEOUT_MS,
+			redirects: 'none',
+		},
+	);
+	const response: FullResponse = { statusCode: answer.statusCode ?? 0 };
+	if (!answer.ok) {
+		if (answer.failure.networkCode !== 'EREDIRECT') return fail(unreachable(url.origin, answer));
+		response.location = answer.location;
 	}
-
-	const answer: Answer = { provider, apiKey, url, defaultUrl, response };
-	if (response.statusCode < 200 || response.statusCode >= 300) {
-		discard(response.body);
-		return fail(notOk(answer));
+	const facts: Answer = { provider, apiKey, url, defaultUrl, response };
+	if (!answer.ok || response.statusCode < 200 || response.statusCode >= 300) {
+		return fail(notOk(facts));
 	}
-	const read = await readWithin(response.body, deadline);
-	if ('error' in read) return fail(unreachable(url.origin, read.error, mask));
 	// An empty answer parses to no value: not the API's JSON either.
-	const json = read.bytes && parseJson(read.bytes);
-	if (!json || json.value === undefined)
-		return fail(`${apiAnswered(answer)}, but not with the API's JSON: ${checkBase(answer)}`);
+	if (!answer.parsed || answer.parsed.value === undefined)
+		return fail(`${apiAnswered(facts)}, but not with the API's JSON: ${checkBase(facts)}`);
 	try {
-		const balance = cost.balance.parse(json.value);
+		const balance = cost.balance.parse(answer.parsed.value);
 		return ok(`Connected: ${count(balance.credits)} ${cost.unit} left`);
 	} catch {
 		// The key works; only the balance's shape is not what the adapter reads.
@@ -175,7 +173,7 @@ function checkBase({ defaultUrl }: Answer): string {
 
 /** What a non-2xx answer means: a refused key, a redirect not followed, or a wrong Base URL. */
 function notOk(answer: Answer): string {
-	const { provider, apiKey, url, response } = answer;
+	const { provider, apiKey, response } = answer;
 	const name = provider.adapter.displayName;
 	const { statusCode } = response;
 	if (statusCode === 401 || statusCode === 403) {
@@ -188,7 +186,7 @@ function notOk(answer: Answer): string {
 		return `${name} refused the API key (HTTP ${statusCode})${page}${prefix}`;
 	}
 	if (statusCode >= 300 && statusCode < 400) {
-		const target = redirectTarget(header(response.headers, 'location'), url);
+		const target = response.location ?? 'an unknown address';
 		return `${apiAnswered(answer)} with a redirect to ${target}, which is not followed: ${checkBase(answer)}`;
 	}
 	return `${apiAnswered(answer)}: ${checkBase(answer)}`;
@@ -199,47 +197,12 @@ function isHttpUrl(value: string): boolean {
 	return /^https?:\/\/[^/]/i.test(value) && parseHttpUrl(value) !== undefined;
 }
 
-function redirectTarget(location: string | undefined, from: URL): string {
-	if (!location) return 'an unknown address';
-	try {
-		const next = new URL(location, from);
-		return `${next.origin}${next.pathname}`;
-	} catch {
-		return 'an unknown address';
+/** Why the API could not be reached: n8n refused to send, a timeout, or the network's code. */
+function unreachable(origin: string, failure: NetworkFailure): string {
+	const { networkCode } = failure.failure;
+	if (networkCode === 'ENOTSENT') {
+		return `n8n did not send the request to ${origin} (${failure.cause.slice(0, 120)}): check the Base URL, and n8n's N8N_SSRF_* settings for a private address`;
 	}
-}
-
-function discard(body: unknown): void {
-	(body as { destroy?: () => void } | undefined)?.destroy?.();
-}
-
-/** Reads the answer up to MAX_ANSWER_BYTES, stopping it when the deadline passes. */
-async function readWithin(
-	body: unknown,
-	deadline: AbortSignal,
-): Promise<{ bytes: Buffer | undefined } | { error: unknown }> {
-	const stop = () =>
-		(body as { destroy?: (error: Error) => void } | undefined)?.destroy?.(
-			Object.assign(new Error('The answer did not arrive in time'), { code: 'ETIMEDOUT' }),
-		);
-	if (deadline.aborted) stop();
-	deadline.addEventListener('abort', stop, { once: true });
-	try {
-		return { bytes: await readCapped(body, MAX_ANSWER_BYTES) };
-	} catch (error) {
-		return { error };
-	} finally {
-		deadline.removeEventListener('abort', stop);
-	}
-}
-
-function unreachable(origin: string, error: unknown, mask: (text: string) => string): string {
-	if (refusedBeforeSending(error)) {
-		return `n8n did not send the request to ${origin} (${mask(plainMessage(error)).slice(0, 120)}): check the Base URL, and n8n's N8N_SSRF_* settings for a private address`;
-	}
-	const found = networkCode(error);
-	const timedOut =
-		found === 'ECONNABORTED' || (error as Error | undefined)?.name === 'TimeoutError';
-	const code = timedOut ? 'ETIMEDOUT' : (found ?? mask(plainMessage(error)).slice(0, 120));
+	const code = networkCode === 'ENETWORK' ? failure.cause.slice(0, 120) : networkCode;
 	return `Could not reach ${origin} (${code}): check the Base URL, and that n8n can reach it (network, proxy, firewall)`;
 }

@@ -1,15 +1,25 @@
-import type { IBinaryData, IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IBinaryData } from 'n8n-workflow';
 
-import { DownloadLimitError, formatMb, storeStream } from './binary';
+import { DownloadLimitError, formatMb, storeStream, streamOf } from './binary';
 import type { Clock } from './clock';
 import { networkCode, plainMessage } from './errors';
+import type { Masker } from './mask';
 import { parseRetryAfter } from './retry';
 import type { AttemptFailure } from './retry';
-import { resultUrlProblem } from './resultUrls';
 import type { UrlPolicy } from './resultUrls';
-import type { CallLimits, HttpContext } from './taskClient';
-import { refusedBeforeSending } from './transport';
-import type { BinaryStream } from './types';
+import { describeBytes, peek, sniffImage } from './sniff';
+import { openDownload } from './exchange';
+import { header } from './transport';
+import type { HttpContext } from './transport';
+
+/**
+ * One result image, from its URL into n8n's binary store. The request goes through the one HTTP
+ * door (transport.ts: URL rules, resolved and checked addresses, redirects hop by hop, size and
+ * time caps); here the answer's status decides what a retry can fix, and the bytes decide the
+ * type: the first bytes are read, and only a PNG, JPEG, WebP or GIF is stored, with the type
+ * and extension its bytes show. Anything else (SVG, HTML, text, unknown) fails the item and is
+ * never stored. The file is streamed; only its first bytes are held.
+ */
 
 /** Limits of one result download: size, and total time from the first byte. */
 export interface DownloadBounds {
@@ -28,92 +38,29 @@ export type DownloadOutcome =
 	| { fatal: string; fix?: string }
 	| { failure: AttemptFailure; reason: string };
 
-const IMAGE_EXTENSIONS: Record<string, string> = {
+const EXTENSIONS: Record<string, string> = {
 	'image/png': 'png',
 	'image/jpeg': 'jpg',
 	'image/webp': 'webp',
 	'image/gif': 'gif',
 };
 
-export function header(headers: IDataObject | undefined, name: string): string | undefined {
-	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
-	return value === undefined || value === null ? undefined : String(value);
-}
+/** Enough for every signature sniff.ts knows (WebP needs 12). */
+const HEAD_BYTES = 16;
 
 export interface ImageFetch {
 	url: string;
 	fileStem: string;
 	bounds: DownloadBounds;
-	limits: CallLimits;
+	/** The time each request may take until its answer starts. */
+	requestTimeoutMs: number;
 	policy: UrlPolicy;
 }
 
-const MAX_HOPS = 5;
-
-function refused(url: string, why: string): DownloadOutcome {
-	const shown = url.length > 120 ? `${url.slice(0, 117)}...` : url;
-	return {
-		fatal: `the result URL ${shown} was refused (${why}); nothing was fetched`,
-		fix: 'The provider answered with an image URL these nodes do not fetch. Report it to the provider with the task ID',
-	};
-}
-
-/** Our own URL rules, then n8n's egress filter where this n8n has one. */
-async function checkHop(
-	fn: HttpContext,
-	url: string,
-	policy: UrlPolicy,
-): Promise<DownloadOutcome | undefined> {
-	const problem = resultUrlProblem(url, policy);
-	if (problem) return refused(url, problem);
-	const filter = fn.helpers.getSecureEgressFilter?.();
-	if (!filter) return undefined;
-	try {
-		const verdict = await filter.validateUrl(url);
-		if (!verdict.ok) return refused(url, plainMessage(verdict.error));
-	} catch (error) {
-		return { failure: { networkCode: networkCode(error) ?? 'EDNS' }, reason: plainMessage(error) };
-	}
-	return undefined;
-}
-
-/** Follows redirects hop by hop, checking each one, until an answer that is not a redirect. */
-async function requestImage(
-	fn: HttpContext,
-	fetch: ImageFetch,
-): Promise<IN8nHttpFullResponse | DownloadOutcome> {
-	let url = fetch.url;
-	for (let hop = 0; hop <= MAX_HOPS; hop++) {
-		const refusal = await checkHop(fn, url, fetch.policy);
-		if (refusal) return refusal;
-		let response: IN8nHttpFullResponse;
-		try {
-			response = (await fn.helpers.httpRequest({
-				method: 'GET',
-				url,
-				encoding: 'stream',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				disableFollowRedirect: true,
-				maxRedirects: 0,
-				timeout: fetch.limits.timeoutMs,
-				abortSignal: fn.getExecutionCancelSignal?.(),
-			})) as IN8nHttpFullResponse;
-		} catch (error) {
-			if (refusedBeforeSending(error)) return refused(url, plainMessage(error));
-			return {
-				failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' },
-				reason: plainMessage(error),
-			};
-		}
-		if (response.statusCode < 300 || response.statusCode >= 400) return response;
-		(response.body as BinaryStream | undefined)?.destroy?.();
-		const location = header(response.headers, 'location');
-		if (!location)
-			return { fatal: `the image URL answered ${response.statusCode} without a Location` };
-		url = new URL(location, url).toString();
-	}
-	return refused(fetch.url, `more than ${MAX_HOPS} redirects`);
+/** A result URL as it may be shown: masked (signed-URL tokens), at most 120 characters. */
+export function shownUrl(url: string, masker: Masker): string {
+	const masked = masker.text(url);
+	return masked.length > 120 ? `${masked.slice(0, 117)}...` : masked;
 }
 
 /** Fetches one result image (unauthenticated) and streams it into n8n's binary store, once. */
@@ -121,56 +68,57 @@ export async function fetchImage(
 	fn: HttpContext,
 	clock: Clock,
 	fetch: ImageFetch,
+	masker: Masker,
 ): Promise<DownloadOutcome> {
 	const { fileStem, bounds } = fetch;
-	const { maxBytes } = bounds;
-	const answer = await requestImage(fn, fetch);
-	if (!('statusCode' in answer)) return answer;
-	const response = answer;
-	const body = response.body as BinaryStream;
-	const { statusCode } = response;
-	const mimeType = (header(response.headers, 'content-type') ?? '')
-		.split(';')[0]
-		.trim()
-		.toLowerCase();
-	const length = Number(header(response.headers, 'content-length'));
-	const announced = Number.isFinite(length) && length > 0 ? length : undefined;
-	const ok = statusCode >= 200 && statusCode < 300;
-	if (!ok || !mimeType.startsWith('image/') || (announced ?? 0) > maxBytes) body.destroy();
+	const limits = { ...bounds, deadline: clock.now() + bounds.timeoutMs, now: () => clock.now() };
+	const answer = await openDownload(
+		fn,
+		{ url: fetch.url, policy: fetch.policy, timeoutMs: fetch.requestTimeoutMs, limits, clock },
+		masker,
+	);
+	if ('refused' in answer) {
+		return {
+			fatal: `the result URL ${shownUrl(answer.url, masker)} was refused (${answer.refused}); nothing was fetched`,
+			fix:
+				answer.fix ??
+				'The provider answered with an image URL these nodes do not fetch. Report it to the provider with the task ID',
+		};
+	}
+	if ('failure' in answer) return answer;
+	const { statusCode, headers, body, announced } = answer;
 	if (statusCode === 404 || statusCode === 410 || statusCode === 403) {
 		return {
 			fatal: `the image URL answered ${statusCode}`,
 			fix: 'Result URLs expire about 24 hours after the task finished; run the task again if it is older',
 		};
 	}
-	if (!ok) {
-		const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'), clock.now());
+	if (statusCode < 200 || statusCode >= 300) {
+		const retryAfterMs = parseRetryAfter(header(headers, 'retry-after'), clock.now());
 		return {
 			failure: { statusCode, retryAfterMs },
 			reason: `the image URL answered ${statusCode}`,
 		};
 	}
-	if (!mimeType.startsWith('image/')) {
-		return { fatal: `the server sent "${mimeType || 'no content type'}" instead of an image` };
-	}
-	if (announced !== undefined && announced > maxBytes) {
+	if (!body) {
 		return {
-			fatal: `the image is ${formatMb(announced)}, above the ${formatMb(maxBytes)} limit`,
+			fatal: `the image is ${formatMb(announced ?? 0)}, above the ${formatMb(bounds.maxBytes)} limit`,
 			fix: 'Raise Max Download Size (MB) in Options',
 		};
 	}
-	const extension = IMAGE_EXTENSIONS[mimeType] ?? mimeType.slice(6);
-	const timing = { deadline: clock.now() + bounds.timeoutMs, now: () => clock.now() };
+	const label = (header(headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
 	try {
-		const fileName = `${fileStem}.${extension}`;
-		const binary = await storeStream(
-			fn,
-			body,
-			fileName,
-			mimeType,
-			{ ...bounds, ...timing },
-			announced,
-		);
+		const { head, all } = await peek(body, HEAD_BYTES);
+		const mimeType = sniffImage(head);
+		if (!mimeType) {
+			body.destroy();
+			return {
+				fatal: `the result is not a PNG, JPEG, WebP or GIF image (${describeBytes(head)}; the server called it ${masker.text(label || 'nothing')}), so it was not stored`,
+				fix: 'Report it to the provider with the task ID',
+			};
+		}
+		const fileName = `${fileStem}.${EXTENSIONS[mimeType]}`;
+		const binary = await storeStream(fn, streamOf(body, all), fileName, mimeType);
 		return { image: { binary, mimeType } };
 	} catch (error) {
 		if (error instanceof DownloadLimitError && error.fatal)
@@ -178,7 +126,7 @@ export async function fetchImage(
 		const reason =
 			error instanceof DownloadLimitError
 				? error.message
-				: `the connection broke off during the download (${plainMessage(error)})`;
+				: `the connection broke off during the download (${masker.text(plainMessage(error))})`;
 		return { failure: { networkCode: networkCode(error) ?? 'EDOWNLOAD' }, reason };
 	}
 }

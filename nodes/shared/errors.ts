@@ -85,6 +85,25 @@ export function networkCode(error: unknown): string | undefined {
 	return undefined;
 }
 
+/** Errors n8n raises for a request it refused to send (SSRF protection) or could not build. */
+export function refusedBeforeSending(error: unknown): boolean {
+	for (
+		let current = error as { name?: unknown; cause?: unknown; message?: unknown } | undefined,
+			depth = 0;
+		current && depth < 5;
+		depth++
+	) {
+		if (typeof current.name === 'string' && /^SsrfBlocked/.test(current.name)) return true;
+		if (
+			typeof current.message === 'string' &&
+			/unsupported protocol|invalid url/i.test(current.message)
+		)
+			return true;
+		current = current.cause as typeof current;
+	}
+	return false;
+}
+
 /** The message of an error without anything that could hold request headers. */
 export function plainMessage(error: unknown): string {
 	if (error instanceof Error) return error.message;

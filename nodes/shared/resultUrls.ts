@@ -1,11 +1,15 @@
-import { isPrivateHost } from './validation';
+import { internalHost } from './addresses';
 
 /**
  * Which result URLs the nodes fetch. A result URL comes from the provider's answer (or from a
  * callback body), so it is untrusted: n8n would fetch whatever it names and store the answer as
  * the item's image. Rules:
  * - https only, unless the API itself is reached over http (a test server or a local gateway);
- * - no loopback, private, link-local or unspecified host, unless the API itself is on one;
+ * - no loopback, private, link-local, reserved or otherwise internal host, in any spelling (a
+ *   trailing dot, upper case, a one-label name, an IPv6 form of an IPv4 address), unless the API
+ *   itself is on one;
+ * - a host name is resolved and every address it has is checked the same way, and the
+ *   connection goes to the address that was checked (nodes/shared/egress.ts);
  * - every redirect hop is checked again;
  * - where the host n8n offers its egress filter (N8N_SSRF_* settings), every hop passes it too.
  * A refused URL is never fetched and never retried: the item fails with that reason.
@@ -26,7 +30,7 @@ export function policyFor(apiBaseUrl: string): UrlPolicy {
 	}
 	return {
 		allowHttp: api?.protocol === 'http:',
-		allowPrivate: api !== undefined && isPrivateHost(api.hostname),
+		allowPrivate: api !== undefined && internalHost(api.hostname) !== undefined,
 	};
 }
 
@@ -42,10 +46,12 @@ export function resultUrlProblem(value: string, policy: UrlPolicy): string | und
 		return `${url.protocol.replace(/:$/, '')} URLs are not fetched (https only)`;
 	}
 	if (url.username || url.password) return 'it carries a user name or password';
-	if (!policy.allowPrivate && isPrivateHost(url.hostname)) {
-		return `${url.hostname} is a local or private address`;
-	}
-	return undefined;
+	if (policy.allowPrivate) return undefined;
+	const inside = internalHost(url.hostname);
+	if (inside === undefined) return undefined;
+	return inside.startsWith('not ')
+		? `${url.hostname} is ${inside}`
+		: `${url.hostname} is a local or private address (${inside})`;
 }
 
 /** The most images one task may bring (every model makes at most 10 per task). */

@@ -38,3 +38,45 @@ export async function firstBytes(content: BinaryStream | Buffer, count = 16): Pr
 	content.destroy();
 	return Buffer.concat(chunks).subarray(0, count);
 }
+
+/** The first `count` bytes of a stream, and the whole stream (those bytes included) to go on with. */
+export async function peek(
+	source: BinaryStream,
+	count = 16,
+): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+	const iterator = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+	const taken: Buffer[] = [];
+	let size = 0;
+	let ended = false;
+	while (size < count) {
+		const next = await iterator.next();
+		if (next.done) {
+			ended = true;
+			break;
+		}
+		const chunk = Buffer.from(next.value);
+		taken.push(chunk);
+		size += chunk.length;
+	}
+	async function* all(): AsyncGenerator<Buffer> {
+		yield* taken;
+		if (ended) return;
+		for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+			yield next.value;
+		}
+	}
+	return { head: Buffer.concat(taken).subarray(0, count), all: all() };
+}
+
+/** What bytes that are not a known image look like, for a message (never the bytes themselves). */
+export function describeBytes(head: Buffer): string {
+	if (head.length === 0) return 'it is empty';
+	const text = head
+		.toString('utf8')
+		.replace(/^\uFEFF/, '')
+		.trimStart();
+	if (text.startsWith('<')) return 'it is markup (SVG, HTML or XML)';
+	if (text.startsWith('{') || text.startsWith('[')) return 'it is JSON';
+	const printable = [...head].every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+	return printable ? 'it is text' : 'its first bytes are not an image signature';
+}

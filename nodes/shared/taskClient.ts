@@ -1,13 +1,15 @@
-import type { IDataObject, IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
+import type { NodeApiError } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Clock } from './clock';
-import { fetchImage } from './download';
+import { fetchImage, shownUrl } from './download';
 import type { DownloadBounds, DownloadedImage } from './download';
 import { plainMessage, providerError, shapeError } from './errors';
+import { admitSnapshot, TaskIdRejection } from './gate';
 import { ledger } from './ledger';
+import { Masker } from './mask';
 import { policyFor } from './resultUrls';
-import { decideRetry, MAX_ATTEMPTS, retryDelayMs } from './retry';
+import { decideRetry, MAX_ATTEMPTS, parseRetryAfter, retryDelayMs } from './retry';
 import type { AttemptFailure, RequestKind } from './retry';
 import { ProviderRejection, ResponseShapeError } from './schema';
 import type {
@@ -18,23 +20,18 @@ import type {
 	ProviderError,
 	TaskSnapshot,
 } from './types';
-import { attempt as sendOnce } from './transport';
+import { exchangeJson } from './exchange';
+import { credentialSender, header, MAX_ANSWER_BYTES } from './transport';
+import type { HttpContext, NetworkFailure } from './transport';
 import { CancelledError, pause } from './wait';
 
-/**
- * What the task client needs from n8n: a node's execute context, or the trigger's webhook context
- * (which has the same HTTP and binary helpers but no cancel signal).
- */
-export interface HttpContext {
-	getNode(): INode;
-	getExecutionCancelSignal?(): AbortSignal | undefined;
-	helpers: Pick<
-		IExecuteFunctions['helpers'],
-		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
-	> &
-		// n8n 2.28 and later; older hosts leave result URLs to the node's own rules.
-		Partial<Pick<IExecuteFunctions['helpers'], 'getSecureEgressFilter'>>;
-}
+export type { HttpContext };
+export { maskSecrets, secretsOf } from './mask';
+
+/** One provider call's outcome: the 2xx body, or why it failed (every text masked). */
+type Attempt =
+	| { ok: true; body: unknown }
+	| { ok: false; failure: AttemptFailure; error: ProviderError; statusCode?: number };
 
 /** Submissions that failed after they were sent: the provider may have the task. */
 const uncertainSubmits = new WeakSet<Error>();
@@ -70,48 +67,35 @@ export interface CallLimits {
 	deadline: number;
 }
 
-/** The credential's secret values (API keys, tokens), to keep them out of every message. */
-export function secretsOf(credentials: IDataObject): string[] {
-	return Object.entries(credentials)
-		.filter(([name, value]) => typeof value === 'string' && /key|secret|token|password/i.test(name))
-		.map(([, value]) => value as string);
-}
-
-/** Replaces every secret (and its URL-encoded form) in a text with "***". */
-export function maskSecrets(text: string, secrets: string[]): string {
-	let masked = text;
-	for (const secret of secrets) {
-		if (secret.length < 4) continue;
-		for (const form of new Set([secret, encodeURIComponent(secret)]))
-			masked = masked.split(form).join('***');
-	}
-	return masked;
-}
-
 /**
  * Submits, polls, uploads and downloads through n8n's HTTP helpers. It knows no provider field:
  * the adapter describes each request as data and reads each response.
  */
 export class TaskClient {
+	/** Every provider text this client passes on goes through this one masking step. */
+	readonly masker: Masker;
+
 	constructor(
 		private readonly fn: HttpContext,
 		private readonly adapter: ProviderAdapter,
 		private readonly urls: BaseUrls,
 		private readonly clock: Clock,
 		/** The credential's secrets (its API key), masked in any provider text. */
-		private readonly secrets: string[] = [],
-	) {}
+		secrets: string[] = [],
+	) {
+		this.masker = new Masker(secrets);
+	}
 
 	get signal(): AbortSignal | undefined {
 		return this.fn.getExecutionCancelSignal?.();
 	}
 
+	/** Provider text with the credential's secrets and signed-URL tokens masked. */
+	readonly mask = (text: string): string => this.masker.text(text);
+
 	async submit(call: HttpCall, limits: CallLimits): Promise<TaskSnapshot> {
-		return await this.parse(
-			await this.send(() => call, 'submit', limits),
-			(b) => this.adapter.parseSubmit(b),
-			limits,
-		);
+		const body = await this.send(() => call, 'submit', limits);
+		return this.admit(body, (b) => this.adapter.parseSubmit(b), limits, 'submit');
 	}
 
 	async status(taskId: string, limits: CallLimits): Promise<TaskSnapshot> {
@@ -129,12 +113,12 @@ export class TaskClient {
 		const batch = this.adapter.statusBatch;
 		if (!batch) return [];
 		const body = await this.send(() => batch.build(taskIds), 'status', limits);
-		return await this.parse(body, (b) => batch.split(b), limits);
+		return this.parse(body, (b) => batch.split(b), limits);
 	}
 
 	/** Reads one task's status body (from a list), with errors for that task's item. */
 	async readStatus(body: unknown, limits: CallLimits): Promise<TaskSnapshot> {
-		const snapshot = await this.parse(body, (b) => this.adapter.parseStatus(b), limits);
+		const snapshot = this.admit(body, (b) => this.adapter.parseStatus(b), limits, 'status');
 		ledger.update(snapshot);
 		return snapshot;
 	}
@@ -146,7 +130,8 @@ export class TaskClient {
 			throw new NodeOperationError(this.fn.getNode(), 'This provider has no balance route');
 		}
 		const body = await this.send(() => cost.balance.build(), 'status', limits);
-		return await this.parse(body, (b) => cost.balance.parse(b), limits);
+		const balance = this.parse(body, (b) => cost.balance.parse(b), limits);
+		return { ...balance, details: this.masker.value(balance.details) };
 	}
 
 	/** Uploads one file; `open` is called again for every attempt, since a stream is read once. */
@@ -156,7 +141,7 @@ export class TaskClient {
 			throw new NodeOperationError(this.fn.getNode(), 'This provider has no file upload');
 		}
 		const body = await this.send(open, 'upload', limits);
-		return await this.parse(body, (b) => upload.parse(b), limits);
+		return this.parse(body, (b) => upload.parse(b), limits);
 	}
 
 	/** Streams one result image into n8n's binary store, retrying what a retry can fix. */
@@ -166,15 +151,14 @@ export class TaskClient {
 		bounds: DownloadBounds,
 		limits: CallLimits,
 	): Promise<DownloadedImage> {
+		const policy = policyFor(this.urls.api);
 		for (let attempt = 1; ; attempt++) {
-			const policy = policyFor(this.urls.api);
-			const outcome = await fetchImage(this.fn, this.clock, {
-				url,
-				fileStem,
-				bounds,
-				limits,
-				policy,
-			});
+			const outcome = await fetchImage(
+				this.fn,
+				this.clock,
+				{ url, fileStem, bounds, requestTimeoutMs: limits.timeoutMs, policy },
+				this.masker,
+			);
 			if ('image' in outcome) return outcome.image;
 			if ('fatal' in outcome) throw this.downloadError(url, outcome.fatal, limits, outcome.fix);
 			await this.backoffOrThrow('download', outcome.failure, attempt, limits, () =>
@@ -189,39 +173,119 @@ export class TaskClient {
 		limits: CallLimits,
 		fix?: string,
 	): NodeApiError {
-		const shortUrl = url.length > 120 ? `${url.slice(0, 117)}...` : url;
 		return providerError(this.fn.getNode(), {
 			provider: this.adapter.displayName,
 			error: {
 				message: `Could not download the result image: ${reason}`,
-				description: `${fix ?? 'Try again later'}. URL: ${shortUrl}`,
+				description: `${fix ?? 'Try again later'}. URL: ${shownUrl(url, this.masker)}`,
 			},
 			itemIndex: limits.itemIndex,
 		});
 	}
 
-	private async parse<T>(
+	/**
+	 * A task's state from a provider answer, through the gate (nodes/shared/gate.ts): its task ID
+	 * checked, its texts masked. A 2xx submit answer that cannot be read this way may still stand
+	 * for a paid task, so it is an uncertain submission: never sent again.
+	 */
+	private admit(
 		body: unknown,
-		read: (body: unknown) => T,
+		read: (body: unknown) => TaskSnapshot,
 		limits: CallLimits,
-	): Promise<T> {
+		kind: 'submit' | 'status',
+	): TaskSnapshot {
+		try {
+			return admitSnapshot(this.adapter, this.parse(body, read, limits), this.masker);
+		} catch (caught) {
+			const error =
+				caught instanceof TaskIdRejection
+					? providerError(this.fn.getNode(), {
+							provider: this.adapter.displayName,
+							error: {
+								message: `The provider ${caught.message}`,
+								description: `${this.adapter.displayName} task IDs look like ${this.adapter.taskId.example}; the answer was not used`,
+							},
+							itemIndex: limits.itemIndex,
+						})
+					: caught;
+			if (kind === 'submit' && !this.adapter.idempotentSubmit && error instanceof Error) {
+				this.markUncertain(error as NodeApiError);
+			}
+			throw error;
+		}
+	}
+
+	private parse<T>(body: unknown, read: (body: unknown) => T, limits: CallLimits): T {
 		try {
 			return read(body);
 		} catch (error) {
+			const node = this.fn.getNode();
+			const provider = this.adapter.displayName;
 			if (error instanceof ResponseShapeError) {
-				throw shapeError(this.fn.getNode(), this.adapter.displayName, error, limits.itemIndex);
+				const masked = new ResponseShapeError(
+					error.what,
+					this.masker.text(error.field),
+					this.masker.text(error.detail),
+				);
+				throw shapeError(node, provider, masked, limits.itemIndex);
 			}
 			if (error instanceof ProviderRejection) {
-				throw providerError(this.fn.getNode(), {
-					provider: this.adapter.displayName,
-					error: { message: error.message, code: error.code },
+				const code = error.code === undefined ? undefined : this.masker.text(error.code);
+				throw providerError(node, {
+					provider,
+					error: { message: this.masker.text(error.message), code },
 					itemIndex: limits.itemIndex,
 				});
 			}
-			throw new NodeOperationError(this.fn.getNode(), plainMessage(error), {
+			throw new NodeOperationError(node, this.masker.text(plainMessage(error)), {
 				itemIndex: limits.itemIndex,
 			});
 		}
+	}
+
+	/** One provider call through the HTTP door; a non-2xx answer is read by the adapter. */
+	private async attempt(call: HttpCall, timeoutMs: number): Promise<Attempt> {
+		const base = call.base === 'files' ? this.urls.files : this.urls.api;
+		const answer = await exchangeJson(
+			{
+				send: credentialSender(this.fn, this.adapter.credentialType),
+				clock: this.clock,
+				masker: this.masker,
+				cancel: this.signal,
+				maxBytes: MAX_ANSWER_BYTES,
+			},
+			{
+				method: call.method,
+				url: `${base}${call.path}`,
+				qs: call.qs,
+				headers: call.headers,
+				json: call.json,
+				multipart: call.multipart,
+				timeoutMs,
+				redirects: call.method === 'GET' ? 'same-origin' : 'none',
+			},
+		);
+		if (!answer.ok) return answer satisfies NetworkFailure;
+		const { statusCode, parsed } = answer;
+		if (statusCode >= 200 && statusCode < 300) {
+			if (parsed) return { ok: true, body: parsed.value };
+			// A cut or garbled JSON answer: as uncertain as a dropped connection.
+			return {
+				ok: false,
+				statusCode,
+				failure: { networkCode: 'EBADJSON' },
+				error: {
+					message: 'The provider sent an unreadable (not JSON) answer',
+					description: 'Try again later',
+				},
+			};
+		}
+		const error = this.adapter.parseError(statusCode, parsed ? parsed.value : answer.text);
+		const retryAfterMs = parseRetryAfter(header(answer.headers, 'retry-after'), this.clock.now());
+		const masked: ProviderError = { message: this.masker.text(error.message) };
+		if (error.code !== undefined) masked.code = this.masker.text(error.code);
+		if (error.description !== undefined) masked.description = this.masker.text(error.description);
+		return { ok: false, statusCode, failure: { statusCode, retryAfterMs }, error: masked };
 	}
 
 	/** Sends one provider call with the retry policy; returns the parsed 2xx body. */
@@ -230,11 +294,8 @@ export class TaskClient {
 		kind: RequestKind,
 		limits: CallLimits,
 	): Promise<unknown> {
-		const transport = { fn: this.fn, adapter: this.adapter, clock: this.clock, mask: this.mask };
 		for (let attempt = 1; ; attempt++) {
-			const call = await build();
-			const base = call.base === 'files' ? this.urls.files : this.urls.api;
-			const result = await sendOnce(transport, call, `${base}${call.path}`, limits.timeoutMs);
+			const result = await this.attempt(await build(), limits.timeoutMs);
 			if (result.ok) return result.body;
 			if (this.signal?.aborted) throw new CancelledError();
 			const error = () =>
@@ -248,8 +309,12 @@ export class TaskClient {
 		}
 	}
 
-	/** Provider text with the credential's secrets replaced, so no key reaches a message or log. */
-	readonly mask = (text: string): string => maskSecrets(text, this.secrets);
+	/** A submission that failed after it was sent: it may be billed, and is never sent again. */
+	private markUncertain(error: NodeApiError): void {
+		const before = error.description ? `${error.description}. ` : '';
+		error.description = `${before}${uncertainSubmitText(this.adapter.displayName)}`;
+		uncertainSubmits.add(error);
+	}
 
 	private async backoffOrThrow(
 		kind: RequestKind,
@@ -262,11 +327,7 @@ export class TaskClient {
 		const delay = retryDelayMs(attempt, failure);
 		if (!decision.retry || attempt >= MAX_ATTEMPTS || this.clock.now() + delay > limits.deadline) {
 			const final = error();
-			if (decision.mayHaveCreatedTask) {
-				const before = final.description ? `${final.description}. ` : '';
-				final.description = `${before}${uncertainSubmitText(this.adapter.displayName)}`;
-				uncertainSubmits.add(final);
-			}
+			if (decision.mayHaveCreatedTask) this.markUncertain(final);
 			throw final;
 		}
 		await pause(delay, this.clock, this.signal);

@@ -2,69 +2,161 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	INode,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
-import { multipartBody } from './binary';
 import type { Clock } from './clock';
-import { header } from './download';
-import { networkCode, plainMessage } from './errors';
-import { parseRetryAfter } from './retry';
+import { networkCode, plainMessage, refusedBeforeSending } from './errors';
+import type { Masker } from './mask';
 import type { AttemptFailure } from './retry';
-import type { BinaryStream, HttpCall, ProviderAdapter, ProviderError } from './types';
+import type { BinaryStream, ProviderError } from './types';
+
+export { refusedBeforeSending };
 
 /**
- * One authenticated request to a provider's API, as untrusted as the answer is:
- * - the answer is read as a stream, at most MAX_ANSWER_BYTES, within a total deadline (n8n's
- *   own timeout only ends an idle connection, not one that trickles);
- * - redirects are not followed by n8n: one to the same origin is followed here for reads, any
- *   other is refused, so the credential's key never goes to another host;
+ * The one door every outbound request of the package goes through: API calls, uploads, result
+ * downloads and the credential test. Only this module calls n8n's HTTP helpers (a "sender"
+ * wraps each of them); with exchange.ts, which follows or refuses redirects for each kind of
+ * request, it applies one set of rules to all of them:
+ * - the key stays on the API's origin: n8n follows no redirect; a read may follow one to the same
+ *   origin, anything else is refused and never sent the key;
+ * - a download (no key) follows up to 5 redirects, each hop checked by the URL rules, n8n's
+ *   egress filter and the resolved addresses, connected to the address that was checked
+ *   (nodes/shared/egress.ts);
+ * - every answer is read as a stream, capped in size, within a total deadline (n8n's own timeout
+ *   only ends an idle connection, not one that trickles);
  * - a request refused before it left (n8n's SSRF protection, a bad URL) is reported as "not
- *   sent", which the retry policy never takes for a possibly created task.
+ *   sent", which the retry policy never takes for a possibly created task;
+ * - every text of a failure passes the masking step (nodes/shared/mask.ts).
  */
 
 /** A JSON answer larger than this is not a task, a job or an error: it is refused. */
 export const MAX_ANSWER_BYTES = 2 * 1048576;
-const MAX_REDIRECTS = 3;
 
-export type Attempt =
-	| { ok: true; body: unknown }
-	| { ok: false; failure: AttemptFailure; error: ProviderError; statusCode?: number };
-
-export interface TransportContext {
-	fn: {
-		getExecutionCancelSignal?(): AbortSignal | undefined;
-		helpers: Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>;
-	};
-	adapter: ProviderAdapter;
-	clock: Clock;
-	/** Replaces the credential's secrets in any provider text. */
-	mask: (text: string) => string;
+/**
+ * What the package needs from n8n: a node's execute context, or the trigger's webhook context
+ * (the same HTTP and binary helpers, no cancel signal).
+ */
+export interface HttpContext {
+	getNode(): INode;
+	getExecutionCancelSignal?(): AbortSignal | undefined;
+	helpers: Pick<
+		IExecuteFunctions['helpers'],
+		'httpRequest' | 'httpRequestWithAuthentication' | 'prepareBinaryData'
+	> &
+		// n8n 2.28 and later (see egress.ts for what each version offers).
+		Partial<Pick<IExecuteFunctions['helpers'], 'getSecureEgressFilter'>>;
 }
 
-/** Errors n8n raises for a request it refused to send (SSRF protection) or could not build. */
-export function refusedBeforeSending(error: unknown): boolean {
-	for (
-		let current = error as { name?: unknown; cause?: unknown; message?: unknown } | undefined,
-			depth = 0;
-		current && depth < 5;
-		depth++
-	) {
-		if (typeof current.name === 'string' && /^SsrfBlocked/.test(current.name)) return true;
-		if (
-			typeof current.message === 'string' &&
-			/unsupported protocol|invalid url/i.test(current.message)
-		)
-			return true;
-		current = current.cause as typeof current;
-	}
-	return false;
+/** One request as the door sends it. */
+export interface Outbound {
+	method: 'GET' | 'POST';
+	url: string;
+	qs?: IDataObject;
+	headers: IDataObject;
+	body?: Buffer | BinaryStream;
+	timeoutMs: number;
+	signal?: AbortSignal;
+	/** The TLS server name, when the URL names the checked address instead of the host. */
+	servername?: string;
+}
+
+/** An answer before its body is read. */
+export interface Inbound {
+	statusCode: number;
+	headers: IDataObject;
+	body: unknown;
+}
+
+/** One of n8n's HTTP helpers: sends, never follows a redirect, never throws for an HTTP status. */
+export type Sender = (request: Outbound) => Promise<Inbound>;
+
+function n8nOptions(request: Outbound): IHttpRequestOptions {
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		url: request.url,
+		qs: request.qs,
+		headers: request.headers,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		encoding: 'stream',
+		timeout: request.timeoutMs,
+		abortSignal: request.signal,
+		disableFollowRedirect: true,
+		maxRedirects: 0,
+	};
+	if (request.body !== undefined) options.body = request.body as Buffer;
+	if (request.servername) options.agentOptions = { servername: request.servername };
+	return options;
+}
+
+function inbound(response: IN8nHttpFullResponse): Inbound {
+	return {
+		statusCode: response.statusCode,
+		headers: (response.headers ?? {}) as IDataObject,
+		body: response.body,
+	};
+}
+
+/** Sends with the credential: n8n applies its `authenticate` (the key never passes through here). */
+export function credentialSender(fn: HttpContext, credentialType: string): Sender {
+	return async (request) =>
+		inbound(
+			(await fn.helpers.httpRequestWithAuthentication.call(
+				fn as unknown as IExecuteFunctions,
+				credentialType,
+				n8nOptions(request),
+			)) as IN8nHttpFullResponse,
+		);
+}
+
+/** Sends without any credential (result downloads). */
+export function plainSender(fn: HttpContext): Sender {
+	return async (request) =>
+		inbound((await fn.helpers.httpRequest(n8nOptions(request))) as IN8nHttpFullResponse);
+}
+
+/** n8n's legacy `helpers.request`: all a credential test context offers. */
+export type LegacyRequest = (options: IDataObject) => Promise<unknown>;
+
+/** Sends with the legacy helper; the caller adds the credential's header itself. */
+export function legacySender(request: LegacyRequest): Sender {
+	return async (outbound) => {
+		const response = (await request({
+			method: outbound.method,
+			uri: outbound.url,
+			qs: outbound.qs,
+			headers: outbound.headers,
+			body: outbound.body,
+			resolveWithFullResponse: true,
+			simple: false,
+			useStream: true,
+			followRedirect: false,
+			followAllRedirects: false,
+			maxRedirects: 0,
+			timeout: outbound.timeoutMs,
+		})) as Partial<Inbound>;
+		return {
+			statusCode: Number(response.statusCode),
+			headers: response.headers ?? {},
+			body: response.body,
+		};
+	};
+}
+
+export function header(headers: IDataObject | undefined, name: string): string | undefined {
+	const value = headers?.[name] ?? headers?.[name.toLowerCase()];
+	return value === undefined || value === null ? undefined : String(value);
+}
+
+export function discard(body: unknown): void {
+	(body as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
 /** A signal that fires when the execution is stopped or `ms` have passed, whichever is first. */
-function deadlineSignal(fn: TransportContext['fn'], clock: Clock, ms: number): AbortSignal {
+export function deadlineSignal(clock: Clock, ms: number, cancel?: AbortSignal): AbortSignal {
 	const timeout = clock.deadline(ms);
-	const cancel = fn.getExecutionCancelSignal?.();
 	return cancel ? AbortSignal.any([cancel, timeout]) : timeout;
 }
 
@@ -87,6 +179,29 @@ export async function readCapped(body: unknown, max: number): Promise<Buffer | u
 	return Buffer.concat(chunks);
 }
 
+/** Reads up to `max` bytes, ending the body when the deadline passes first. */
+export async function readWithin(
+	body: unknown,
+	max: number,
+	deadline: AbortSignal,
+): Promise<{ bytes: Buffer | undefined } | { error: unknown }> {
+	const stop = () =>
+		(body as { destroy?: (error: Error) => void } | undefined)?.destroy?.(
+			Object.assign(new Error('The answer did not arrive in time'), { code: 'ETIMEDOUT' }),
+		);
+	if (deadline.aborted) stop();
+	deadline.addEventListener('abort', stop, { once: true });
+	try {
+		return { bytes: await readCapped(body, max) };
+	} catch (error) {
+		// Our own stop carries ETIMEDOUT; n8n's abort may carry only the signal's reason.
+		const reason = networkCode(error) === undefined && deadline.aborted ? deadline.reason : error;
+		return { error: reason ?? error };
+	} finally {
+		deadline.removeEventListener('abort', stop);
+	}
+}
+
 /** The JSON in `bytes`; `{ value: undefined }` for an empty answer, undefined when it is not JSON. */
 export function parseJson(bytes: Buffer): { value: unknown } | undefined {
 	const text = bytes.toString('utf8');
@@ -98,143 +213,27 @@ export function parseJson(bytes: Buffer): { value: unknown } | undefined {
 	}
 }
 
-function toOptions(
-	call: HttpCall,
-	url: string,
-	timeoutMs: number,
-	signal: AbortSignal,
-): IHttpRequestOptions {
-	const options: IHttpRequestOptions = {
-		method: call.method,
-		url,
-		qs: call.qs,
-		headers: { Accept: 'application/json', ...(call.headers ?? {}) },
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		encoding: 'stream',
-		timeout: timeoutMs,
-		abortSignal: signal,
-		disableFollowRedirect: true,
-		maxRedirects: 0,
-	};
-	if (call.json) {
-		options.body = JSON.stringify(call.json);
-		options.headers!['Content-Type'] = 'application/json';
-	}
-	if (call.multipart) {
-		const multipart = multipartBody(call.multipart);
-		options.body = multipart.body as unknown as Buffer;
-		options.headers!['Content-Type'] = multipart.contentType;
-		if (multipart.contentLength !== undefined)
-			options.headers!['Content-Length'] = multipart.contentLength;
-	}
-	return options;
+/** A failure before an answer: refused before sending, timed out, or a network error. */
+export interface NetworkFailure {
+	ok: false;
+	failure: AttemptFailure;
+	error: ProviderError;
+	/** The error's own (masked) words, for callers that phrase their own sentence. */
+	cause: string;
+	statusCode?: number;
+	/** Where a refused redirect pointed (absolute). */
+	location?: string;
 }
 
-/** Sends `call` once to `url`; follows a same-origin redirect of a read, refuses any other. */
-export async function attempt(
-	ctx: TransportContext,
-	call: HttpCall,
-	url: string,
-	timeoutMs: number,
-): Promise<Attempt> {
-	const { fn, adapter, clock, mask } = ctx;
-	const origin = new URL(url).origin;
-	let target = url;
-	for (let hop = 0; ; hop++) {
-		let response: IN8nHttpFullResponse;
-		const signal = deadlineSignal(fn, clock, timeoutMs);
-		try {
-			response = (await fn.helpers.httpRequestWithAuthentication.call(
-				fn as IExecuteFunctions,
-				adapter.credentialType,
-				toOptions(call, target, timeoutMs, signal),
-			)) as IN8nHttpFullResponse;
-		} catch (caught) {
-			return networkFailure(caught, timeoutMs, mask);
-		}
-		const { statusCode } = response;
-		const headers = response.headers as IDataObject;
-		if (statusCode >= 300 && statusCode < 400) {
-			(response.body as BinaryStream | undefined)?.destroy?.();
-			const location = header(headers, 'location');
-			const next = location ? new URL(location, target) : undefined;
-			if (next && next.origin === origin && call.method === 'GET' && hop < MAX_REDIRECTS) {
-				target = next.toString();
-				continue;
-			}
-			const where = next ? next.origin : 'an unknown address';
-			return {
-				ok: false,
-				statusCode,
-				failure: { networkCode: 'EREDIRECT' },
-				error: {
-					message: `the API answered ${statusCode} with a redirect to ${where}, which is not followed`,
-					description: `The API key is only sent to ${origin}. Check the Base URL in the credential (a gateway may need its own address there).`,
-				},
-			};
-		}
-		const read = await readCapped(response.body, MAX_ANSWER_BYTES).then(
-			(bytes) => ({ bytes }),
-			(error: unknown) => ({ error }),
-		);
-		// The answer stopped coming, or trickled past the request's deadline.
-		if ('error' in read)
-			return networkFailure(signal.aborted ? signal.reason : read.error, timeoutMs, mask);
-		const bytes = read.bytes;
-		if (bytes === undefined) {
-			return {
-				ok: false,
-				statusCode,
-				failure: { networkCode: 'ETOOLARGE' },
-				error: {
-					message: `the answer was larger than ${MAX_ANSWER_BYTES / 1048576} MB`,
-					description:
-						'Try again later; if it keeps happening, check the Base URL in the credential',
-				},
-			};
-		}
-		const parsed = parseJson(bytes);
-		if (statusCode >= 200 && statusCode < 300) {
-			if (parsed) return { ok: true, body: parsed.value };
-			// A cut or garbled JSON answer: as uncertain as a dropped connection.
-			return {
-				ok: false,
-				statusCode,
-				failure: { networkCode: 'EBADJSON' },
-				error: {
-					message: 'The provider sent an unreadable (not JSON) answer',
-					description: 'Try again later',
-				},
-			};
-		}
-		const body = parsed ? parsed.value : bytes.toString('utf8');
-		const error = adapter.parseError(statusCode, body);
-		const retryAfterMs = parseRetryAfter(header(headers, 'retry-after'), clock.now());
-		return {
-			ok: false,
-			statusCode,
-			failure: { statusCode, retryAfterMs },
-			error: {
-				...error,
-				message: mask(error.message),
-				description: error.description === undefined ? undefined : mask(error.description),
-			},
-		};
-	}
-}
-
-function networkFailure(
-	caught: unknown,
-	timeoutMs: number,
-	mask: (text: string) => string,
-): Attempt {
+export function networkFailure(caught: unknown, timeoutMs: number, masker: Masker): NetworkFailure {
+	const cause = masker.text(plainMessage(caught));
 	if (refusedBeforeSending(caught)) {
 		return {
 			ok: false,
+			cause,
 			failure: { networkCode: 'ENOTSENT' },
 			error: {
-				message: `the request was refused before it was sent: ${mask(plainMessage(caught))}`,
+				message: `the request was refused before it was sent: ${cause}`,
 				description:
 					"Nothing was sent, so nothing was billed. n8n's SSRF protection or the URL refused it: check the Base URL in the credential and N8N_SSRF_* settings",
 			},
@@ -246,6 +245,7 @@ function networkFailure(
 	const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
 	return {
 		ok: false,
+		cause,
 		failure: { networkCode: timedOut ? 'ETIMEDOUT' : code },
 		error: timedOut
 			? {
@@ -253,7 +253,7 @@ function networkFailure(
 					description: 'Raise Request Timeout (seconds) in Options if the provider is slow',
 				}
 			: {
-					message: `${mask(plainMessage(caught))} (${code})`,
+					message: `${cause} (${code})`,
 					description: 'Check the Base URL in the credential and your network',
 				},
 	};

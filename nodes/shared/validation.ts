@@ -5,6 +5,7 @@ import type {
 	ModelInfo,
 	ProviderAdapter,
 } from './types';
+import { internalHost } from './addresses';
 import { article, count } from './errors';
 
 export const MAX_INPUT_IMAGES = 16;
@@ -26,40 +27,12 @@ export function parseHttpUrl(value: string): URL | undefined {
 	}
 }
 
-/** Loopback, private, link-local and unspecified addresses, as literal hosts. */
+/**
+ * Loopback, private, link-local, reserved and other internal addresses, and names that are local
+ * by their spelling (nodes/shared/addresses.ts), as the URL parser gives the host.
+ */
 export function isPrivateHost(hostname: string): boolean {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	if (
-		host === 'localhost' ||
-		host.endsWith('.localhost') ||
-		host.endsWith('.local') ||
-		host.endsWith('.internal')
-	)
-		return true;
-	const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-	if (v4) {
-		const [a, b] = [Number(v4[1]), Number(v4[2])];
-		return (
-			a === 0 ||
-			a === 10 ||
-			a === 127 ||
-			(a === 169 && b === 254) ||
-			(a === 172 && b >= 16 && b <= 31) ||
-			(a === 192 && b === 168) ||
-			(a === 100 && b >= 64 && b <= 127)
-		);
-	}
-	if (host.includes(':')) {
-		return (
-			host === '::' ||
-			host === '::1' ||
-			host.startsWith('fc') ||
-			host.startsWith('fd') ||
-			host.startsWith('fe80') ||
-			host.startsWith('::ffff:')
-		);
-	}
-	return false;
+	return internalHost(hostname) !== undefined;
 }
 
 function extensionOf(url: URL): string | undefined {

@@ -77,6 +77,10 @@ describe(`the n8n the engine tests run on (${target ?? 'the root install'})`, ()
 		// Tests branch on these for older n8n; on the project's own n8n every one must hold, or the
 		// normal suite would quietly check the older behaviour.
 		if (target) return;
-		expect(capabilities).toEqual({ toolDisplayOptions: true, toolErrorsThrown: true });
+		expect(capabilities).toEqual({
+			toolDisplayOptions: true,
+			toolErrorsThrown: true,
+			executionHints: true,
+		});
 	});
 });

@@ -179,7 +179,7 @@ const CASES: Case[] = [
 	{
 		name: 'download wrong content type',
 		fault: { route: 'download', mode: 'wrongType' },
-		expect: { all: failed(/instead of an image/) },
+		expect: { all: failed(/is not a PNG, JPEG, WebP or GIF image/) },
 	},
 ];
 

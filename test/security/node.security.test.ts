@@ -20,6 +20,7 @@ import {
 	stopFakes,
 } from '../engine/setup';
 import type { Fakes, NodeName } from '../engine/setup';
+import { runNode } from '../engine/harness';
 import { AttackTable } from './table';
 
 const { reportedErrors } = require(path.join(REPO_ROOT, 'test/engine/harness/n8n')) as typeof N8n;
@@ -276,4 +277,93 @@ describe('values have types', () => {
 			'refused by field name',
 		);
 	});
+});
+
+describe('provider text is masked where it enters', () => {
+	/** Where a key shows up in a run: its error, n8n's error reporter, its output items. */
+	function whereShown(result: Awaited<ReturnType<typeof runNode>>, key: string, since: number) {
+		const places: string[] = [];
+		if (`${result.error?.message ?? ''}`.includes(key)) places.push('the error message');
+		if (`${result.error?.description ?? ''}`.includes(key)) places.push('its description');
+		if (JSON.stringify(result.error ?? {}).includes(key) && places.length === 0)
+			places.push('the error');
+		const items = result.status === 'success' ? JSON.stringify(result.output()) : '';
+		if (items.includes(key)) places.push('the output items');
+		if (reportedErrors.slice(since).some((r) => JSON.stringify(r).includes(key)))
+			places.push("n8n's error reporter");
+		return places;
+	}
+
+	const failedBody = (node: NodeName, key: string) =>
+		ADAPTERS[node].wireFormat === 'apiframe-v2'
+			? {
+					id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+					status: 'FAILED',
+					error: `the key ${key} may not use this model`,
+				}
+			: {
+					id: 'task-unified-1757156493-failkey1',
+					status: 'failed',
+					error: { code: `denied:${key}`, message: `the key ${key} may not use this model` },
+				};
+
+	it.each(NODES)('%s: a failed task whose error repeats the key shows no key', async (node) => {
+		fakes[node].inject({
+			route: 'status',
+			status: 200,
+			body: failedBody(node, SECRET[node]),
+			times: Infinity,
+		});
+		const since = reportedErrors.length;
+		const result = await runNode(
+			node,
+			{ resource: 'image', ...gen() },
+			{ credentials: credentialsFor(fakes) },
+		);
+		const places = whereShown(result, SECRET[node], since);
+		table.add(
+			`${ADAPTERS[node].displayName}: a failed task's error echoes the API key`,
+			ADAPTERS[node].wireFormat === 'apiframe-v2'
+				? "the key in the error message and n8n's error reporter"
+				: "the key in the error message, its description (code) and n8n's error reporter",
+			places.length > 0 ? `the key in ${places.join(', ')}` : 'masked as *** everywhere',
+		);
+		expect(result.error?.message).toMatch(/failed: the key \*\*\* may not use this model/);
+		expect(places).toEqual([]);
+	});
+
+	const unifiedNodes = NODES.filter((n) => ADAPTERS[n].wireFormat === 'unified-task');
+	it.each(unifiedNodes)(
+		'%s: a submit answer whose usage repeats the key shows no key in providerData',
+		async (node) => {
+			const key = SECRET[node];
+			fakes[node].inject({
+				route: 'submit',
+				status: 200,
+				body: {
+					id: 'task-unified-1757156493-usagekey',
+					status: 'pending',
+					usage: { billing_rule: `per request, key ${key}`, credits_reserved: 2, [key]: 1 },
+				},
+			});
+			const since = reportedErrors.length;
+			const result = await runNode(
+				node,
+				{ resource: 'image', ...gen({ completion: 'submit' }) },
+				{ credentials: credentialsFor(fakes) },
+			);
+			const places = whereShown(result, key, since);
+			table.add(
+				`${ADAPTERS[node].displayName}: a submit answer's usage echoes the API key`,
+				'the key in providerData.usage of the output items',
+				places.length > 0 ? `the key in ${places.join(', ')}` : 'masked as *** in providerData',
+			);
+			expect(result.status).toBe('success');
+			const usage = (result.output()[0].json.providerData as { usage: Record<string, unknown> })
+				.usage;
+			expect(usage.billing_rule).toBe('per request, key ***');
+			expect(usage.credits_reserved).toBe(2);
+			expect(places).toEqual([]);
+		},
+	);
 });

@@ -97,7 +97,9 @@ describe('result URLs are fetched by rules', () => {
 		});
 		const { out, fn } = await run([generate()]);
 		expect(out[0].json.error).toMatch(/169\.254\.169\.254 is a local or private address/);
-		expect(fn.stats.urls).toEqual([`${CDN}/samples/photo.png`]);
+		// One request, to the CDN's own (checked) address; the hop was never requested.
+		expect(fn.stats.urls).toHaveLength(1);
+		expect(fn.stats.connected).toEqual(['93.184.215.11']);
 		table.add(
 			'302 from the result host to an internal address',
 			'fetched and stored as the image',

@@ -4,6 +4,7 @@
  * What may start a run is checked against the provider (its API, or its signature).
  */
 import type { INodeParameters } from 'n8n-workflow';
+import * as net from 'node:net';
 
 import { PROVIDERS } from '../../nodes/providers';
 import { deliveryFor, finishedDelivery, runningTask } from '../engine/deliveries';
@@ -254,4 +255,124 @@ describe('verification choices', () => {
 		expect(started(withIt)).toBe(true);
 		table.add('Call without the secret (secret set)', '401', 'not routed to the trigger (404)');
 	});
+});
+
+describe('what a caller sends is checked where it enters', () => {
+	const SECRET_PATH = 'shared-secret-0123456789abcdef';
+
+	it('a failed-task callback that repeats the shared secret starts a run without it', async () => {
+		const handle = await trigger({
+			provider: 'auto',
+			verification: 'secret',
+			sharedSecret: SECRET_PATH,
+		});
+		const body = {
+			id: 'task-unified-1757156493-echosecr',
+			status: 'failed',
+			progress: 100,
+			model: 'gpt-image-1.5',
+			error: { code: 'bad_callback', message: `callback /gpt-image/${SECRET_PATH} refused` },
+		};
+		const call = await handle.call({
+			rawBody: JSON.stringify(body),
+			headers: { 'content-type': 'application/json' },
+			path: `gpt-image/${SECRET_PATH}`,
+		});
+		const shown = JSON.stringify(call.items ?? call.response.body);
+		table.add(
+			'Shared Secret Only: a callback whose error message repeats the secret',
+			"the secret in the run's item (json.error.message)",
+			shown.includes(SECRET_PATH) ? "the secret in the run's item" : 'masked as *** in the run',
+		);
+		expect(started(call)).toBe(true);
+		expect(shown).not.toContain(SECRET_PATH);
+		expect(call.items![0].json.error).toMatchObject({ message: 'callback /gpt-image/*** refused' });
+	});
+
+	it('a callback with a 77-character task ID is refused, even without verification', async () => {
+		const handle = await trigger({ provider: 'auto', verification: 'none' });
+		const call = await handle.call(
+			deliveryFor(fakes, 'evoLink', {
+				taskId: `task-unified-${'c'.repeat(64)}`,
+				images: ['https://cdn.example/x.png'],
+			}),
+		);
+		table.add(
+			'Callback with a 77-character task ID (no verification)',
+			'a run started',
+			started(call) ? 'a run started' : `${call.response.statusCode}, no run`,
+		);
+		expect(call.response.statusCode).toBe(400);
+	});
+});
+
+describe('result hosts are resolved, then checked (real sockets)', () => {
+	// The DNS answers an attacker's name server would give; everything else resolves as usual.
+	const dns = require('node:dns') as typeof import('node:dns');
+	const realLookup = dns.lookup;
+	const ATTACKER: Record<string, string> = {
+		'img.attacker.test': '127.0.0.1',
+		// systemd-resolved and others answer the rooted spelling of localhost like localhost.
+		'localhost.': '127.0.0.1',
+	};
+	let listener: net.Server;
+	let port = 0;
+	let connections = 0;
+
+	beforeAll(async () => {
+		listener = net.createServer((socket) => {
+			connections += 1;
+			socket.destroy();
+		});
+		await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+		port = (listener.address() as net.AddressInfo).port;
+		const patched = (hostname: string, options: unknown, callback?: unknown) => {
+			const done = (typeof options === 'function' ? options : callback) as (
+				error: Error | null,
+				address: unknown,
+				family?: number,
+			) => void;
+			const all = typeof options === 'object' && (options as { all?: boolean })?.all;
+			const address = ATTACKER[hostname.toLowerCase()];
+			if (!address)
+				return (realLookup as (...args: unknown[]) => void)(hostname, options, callback);
+			if (all) done(null, [{ address, family: 4 }]);
+			else done(null, address, 4);
+		};
+		(dns as { lookup: unknown }).lookup = patched;
+	});
+	afterAll(async () => {
+		(dns as { lookup: unknown }).lookup = realLookup;
+		await new Promise((resolve) => listener.close(resolve));
+	});
+	beforeEach(() => (connections = 0));
+
+	it.each(['img.attacker.test', 'localhost.'])(
+		'Shared Secret Only with Binary Files: https://%s:PORT/ never reaches the loopback listener',
+		async (host) => {
+			const handle = await trigger({
+				provider: 'auto',
+				verification: 'secret',
+				sharedSecret: 'binary-secret-0123456789abcdef',
+				options: { output: 'binary' },
+			});
+			const call = await handle.call({
+				...deliveryFor(fakes, 'evoLink', {
+					taskId: 'task-unified-1757156493-loopback',
+					images: [`https://${host}:${port}/x.png`],
+				}),
+				path: 'gpt-image/binary-secret-0123456789abcdef',
+			});
+			table.add(
+				`Shared Secret Only + Binary Files, result URL https://${host === 'localhost.' ? 'localhost.' : '<a name resolving to 127.0.0.1>'}:PORT/`,
+				`the loopback listener received ${host === 'localhost.' ? 4 : 3} connections`,
+				connections > 0
+					? `the loopback listener received ${connections} connection(s)`
+					: `${call.response.statusCode}, no run; the listener received no connection`,
+			);
+			expect(connections).toBe(0);
+			expect(started(call)).toBe(false);
+			expect(call.response.statusCode).toBe(503);
+		},
+	);
 });

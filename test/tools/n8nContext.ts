@@ -55,6 +55,12 @@ export interface Route {
 export interface HttpOptions {
 	/** Hosts n8n's SSRF protection would refuse (the request throws before it is sent). */
 	blockedHosts?: string[];
+	/**
+	 * What a host name resolves to. A function answers each lookup anew (its argument counts the
+	 * lookups of that name from 0), which is how DNS rebinding looks. The hosts of `aliases`
+	 * resolve to public addresses of their own unless listed here; other names are not found.
+	 */
+	dns?: Record<string, string[] | ((lookup: number) => string[])>;
 }
 
 /** Sees every answer that reached the node: its URL, status and body (a Buffer for JSON). */
@@ -65,7 +71,66 @@ export interface HttpStats {
 	active: number;
 	peak: number;
 	urls: string[];
+	/** The address each request connected to (a name is resolved when it connects). */
+	connected: string[];
 }
+
+/**
+ * A small network: which address each name has (looked up anew on every connection, as the
+ * operating system does), and which fake answers at which address.
+ */
+export class Network {
+	private readonly lookups = new Map<string, number>();
+	private readonly servers = new Map<string, Route>();
+	private readonly names: NonNullable<HttpOptions['dns']>;
+
+	constructor(routes: Route[], dns: HttpOptions['dns'] = {}) {
+		this.names = { ...dns };
+		routes
+			.filter((r) => r.origin)
+			.forEach((route, i) => {
+				const host = new URL(route.origin!).hostname;
+				const address = `93.184.215.${10 + i}`;
+				this.names[host] ??= [address];
+				this.servers.set(address, route);
+			});
+	}
+
+	/** The addresses of a name, as one lookup answers now; undefined when it is not found. */
+	resolve(hostname: string): string[] | undefined {
+		const entry = this.names[hostname.toLowerCase()];
+		if (!entry) return undefined;
+		const count = this.lookups.get(hostname) ?? 0;
+		this.lookups.set(hostname, count + 1);
+		return typeof entry === 'function' ? entry(count) : entry;
+	}
+
+	/** The fake that answers at an address, if any (only the aliases have public addresses). */
+	serverAt(address: string): Route | undefined {
+		return this.servers.get(address);
+	}
+
+	/** n8n's egress filter lookup: the same answers, in the shape of dns.lookup. */
+	lookup(
+		hostname: string,
+		options: { all?: boolean },
+		callback: (error: Error | null, address: unknown, family?: number) => void,
+	): void {
+		const found = this.resolve(hostname);
+		if (!found || found.length === 0) {
+			callback(
+				Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
+				[],
+			);
+			return;
+		}
+		const records = found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+		if (options.all) callback(null, records);
+		else callback(null, records[0].address, records[0].family);
+	}
+}
+
+const isIpLiteral = (host: string) => /^[\d.]+$|^\[.*\]$/.test(host);
 
 function canceled(): Error {
 	return Object.assign(new Error('canceled'), { name: 'CanceledError', code: 'ERR_CANCELED' });
@@ -86,21 +151,53 @@ export function fakeHttp(
 	clock: TestClock,
 	http: HttpOptions = {},
 	stats?: HttpStats,
+	network = new Network(routes, http.dns),
 	observe?: Observer,
 ) {
 	return async function request(options: IHttpRequestOptions): Promise<unknown> {
 		const url = withQuery(String(options.url), options.qs);
-		const host = new URL(url).hostname;
+		const parsed = new URL(url);
+		const host = parsed.hostname;
 		if (http.blockedHosts?.includes(host)) {
 			const refused = new Error(
 				'The request was blocked because it resolves to a restricted IP address',
 			);
 			throw Object.assign(refused, { name: 'SsrfBlockedIpError' });
 		}
-		const route = routes.find((r) => url.startsWith(r.origin ?? r.fake.baseUrl));
-		if (!route)
-			throw Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' });
-		const served = route.origin ? route.fake.baseUrl + url.slice(route.origin.length) : url;
+		const refusedAt = (where: string) =>
+			Object.assign(new Error(`connect ECONNREFUSED ${where}`), { code: 'ECONNREFUSED' });
+		let route = routes.find((r) => !r.origin && url.startsWith(r.fake.baseUrl));
+		let served = url;
+		if (!route) {
+			// Another origin: the connection goes to the address the URL names, or to the one its
+			// name resolves to now; the fake listening there answers, whatever the Host header says.
+			let address = host.replace(/^\[|\]$/g, '');
+			if (!isIpLiteral(host)) {
+				const found = network.resolve(host);
+				if (!found?.length)
+					throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+				address = found[0];
+			}
+			stats?.connected.push(address);
+			route = network.serverAt(address);
+			if (!route) throw refusedAt(`${address}:${parsed.port || 443}`);
+			const asked = String(
+				Object.entries(options.headers ?? {}).find(([k]) => k.toLowerCase() === 'host')?.[1] ??
+					parsed.host,
+			);
+			const named = asked.replace(/:\d+$/, '');
+			const tlsName = isIpLiteral(host)
+				? (options.agentOptions as { servername?: string } | undefined)?.servername
+				: host;
+			if (parsed.protocol === 'https:' && tlsName !== named) {
+				// The certificate is for the name; TLS checks it against the name it was given.
+				throw Object.assign(new Error(`Hostname/IP does not match certificate's altnames`), {
+					code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+				});
+			}
+			served = route.fake.baseUrl + parsed.pathname + parsed.search;
+			if (new URL(route.origin!).host !== asked) throw refusedAt(asked);
+		}
 		const headers = Object.fromEntries(
 			Object.entries(options.headers ?? {}).map(([k, v]) => [k, String(v)]),
 		);
@@ -175,8 +272,10 @@ export interface ContextOptions {
 	/** Other origins the fakes stand in for (a public https API or CDN address). */
 	aliases?: Array<{ origin: string; fake: FakeProvider }>;
 	http?: HttpOptions;
-	/** Helpers' getSecureEgressFilter: undefined for an n8n without it. */
+	/** What n8n's egress filter lets through (default: everything, as with SSRF protection off). */
 	egress?: (url: string) => boolean;
+	/** An n8n without getSecureEgressFilter (before 2.28, or 2.28-2.37 with SSRF protection off). */
+	noEgressFilter?: boolean;
 	clock: TestClock;
 	/** Credential data by type name. */
 	credentials: Record<string, ICredentialDataDecryptedObject>;
@@ -210,9 +309,10 @@ export interface ContextExtras {
 /** An IExecuteFunctions with what the shared node code calls, and nothing it does not. */
 export function executeContext(options: ContextOptions): IExecuteFunctions & ContextExtras {
 	const routes: Route[] = [...(options.aliases ?? []), ...options.fakes.map((fake) => ({ fake }))];
-	const stats: HttpStats = { active: 0, peak: 0, urls: [] };
-	const download = fakeHttp(routes, options.clock, options.http, stats);
-	const api = fakeHttp(routes, options.clock, options.http, undefined, options.observe);
+	const stats: HttpStats = { active: 0, peak: 0, urls: [], connected: [] };
+	const network = new Network(routes, options.http?.dns);
+	const download = fakeHttp(routes, options.clock, options.http, stats, network);
+	const api = fakeHttp(routes, options.clock, options.http, undefined, network, options.observe);
 	const types = loadCredentialTypes();
 	const requests: IHttpRequestOptions[] = [];
 	const node = {
@@ -235,14 +335,19 @@ export function executeContext(options: ContextOptions): IExecuteFunctions & Con
 			});
 			return await api(authenticated);
 		},
-		getSecureEgressFilter: options.egress
-			? () => ({
-					validateUrl: async (url: string) =>
-						options.egress!(url)
+		// As n8n 2.38 and later: a filter that passes everything while SSRF protection is off, whose
+		// lookup is the system's (here the stand-in network's).
+		getSecureEgressFilter: options.noEgressFilter
+			? undefined
+			: () => ({
+					validateUrl: async (url: string | URL) =>
+						!options.egress || options.egress(String(url))
 							? { ok: true, result: undefined }
 							: { ok: false, error: new Error('The request was blocked by the egress filter') },
-				})
-			: undefined,
+					validateConnectionHost: () => ({ ok: true, result: undefined }),
+					createSecureLookup: () => network.lookup.bind(network),
+					validateRedirectSync: () => undefined,
+				}),
 		async prepareBinaryData(
 			data: Buffer | Readable,
 			fileName?: string,

@@ -148,7 +148,7 @@ describe.each(PROVIDERS.map((p) => [p.key, p] as const))('%s task client', (_key
 		fake.inject({ route: 'download', mode: 'wrongType' });
 		await expect(
 			clock.run(async () => await client.download(url, 'x', bounds, limits())),
-		).rejects.toThrow(/instead of an image/);
+		).rejects.toThrow(/is not a PNG, JPEG, WebP or GIF image/);
 		await expect(
 			clock.run(async () => await client.download(url, 'x', { ...bounds, maxBytes: 10 }, limits())),
 		).rejects.toThrow(/above the 0 MB limit|larger than/);

@@ -20,8 +20,11 @@ import { creditsSchema, errorEnvelope, taskSchema, uploadSchema } from './unifie
  * speaks it is one `createUnifiedTaskAdapter` call.
  */
 
-/** Task IDs look like task-unified-1757156493-imcg5zqt; the API rejects any other prefix. */
-export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]{1,64}$/;
+/**
+ * Task IDs look like task-unified-1757156493-imcg5zqt (32 characters); the API rejects any other
+ * prefix. At most 64 characters in all: the prefix and 1-51 letters, digits or hyphens.
+ */
+export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]{1,51}$/;
 
 const STATUS: Record<string, TaskStatus> = {
 	pending: 'queued',
