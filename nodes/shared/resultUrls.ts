@@ -18,6 +18,13 @@ import { internalHost } from './addresses';
 export interface UrlPolicy {
 	allowHttp: boolean;
 	allowPrivate: boolean;
+	/**
+	 * The URL came from the provider's own answer (its API, or a callback confirmed with it or
+	 * signed by it), not from an unverified caller. Where n8n offers no way to resolve a name
+	 * (before 2.28, or 2.28-2.37 with its SSRF protection off), such a URL is fetched by name with
+	 * the other rules; a name from an unverified callback is refused there.
+	 */
+	fromProvider: boolean;
 }
 
 /** What the API's own address allows; no address at all allows only public https. */
@@ -31,6 +38,7 @@ export function policyFor(apiBaseUrl: string): UrlPolicy {
 	return {
 		allowHttp: api?.protocol === 'http:',
 		allowPrivate: api !== undefined && internalHost(api.hostname) !== undefined,
+		fromProvider: api !== undefined,
 	};
 }
 

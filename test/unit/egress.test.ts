@@ -258,8 +258,13 @@ describe('how a result URL is checked and reached', () => {
 		});
 	});
 
-	it('fails closed where n8n offers no lookup, and says what to change', async () => {
-		expect(await check(before240(undefined))).toEqual({
+	it("where n8n offers no lookup: a name from the provider's answer goes by name, one from an unverified callback is refused", async () => {
+		const url = 'https://cdn.example.com:8443/a/b.png?sig=1';
+		expect(await checkDestination(before240(undefined) as never, url, publicApi, masker)).toEqual({
+			destination: { url, headers: {} },
+		});
+		const unverified = policyFor('');
+		expect(await checkDestination(before240(undefined) as never, url, unverified, masker)).toEqual({
 			refused: 'the address of cdn.example.com cannot be checked on this n8n, so it is not fetched',
 			fix: expect.stringMatching(/N8N_SSRF_PROTECTION_ENABLED=true/),
 		});

@@ -30,7 +30,7 @@ describe('result URL rules', () => {
 		expect(resultUrlProblem('not a url', publicApi)).toMatch(/not a URL/);
 		const localApi = policyFor('http://127.0.0.1:8080');
 		expect(resultUrlProblem('http://127.0.0.1:8080/r.png', localApi)).toBeUndefined();
-		expect(policyFor('')).toEqual({ allowHttp: false, allowPrivate: false });
+		expect(policyFor('')).toEqual({ allowHttp: false, allowPrivate: false, fromProvider: false });
 	});
 
 	it('caps a task at the images asked for, and at 10', () => {
