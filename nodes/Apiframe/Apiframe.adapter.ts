@@ -145,6 +145,12 @@ function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 		cost:
 			cost === undefined || cost === null ? undefined : { creditCost: cost as IDataObject[string] },
 		callbackRecorded: webhookRecorded(job),
+		finishedAt: job.completedAt ? Date.parse(job.completedAt) || undefined : undefined,
+		// The schema's "delivered" or the docs' "sent": the webhook was acknowledged already.
+		callbackDelivered:
+			typeof job.webhookStatus === 'string'
+				? /^(delivered|sent)$/i.test(job.webhookStatus)
+				: undefined,
 	};
 }
 

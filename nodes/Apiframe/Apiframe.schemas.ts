@@ -25,6 +25,8 @@ export const jobSchema = z.object({
 	creditCost: z.unknown(),
 	/** null without a webhook; the schema's words are pending/delivered/failed, the docs show "sent". */
 	webhookStatus: z.string().nullable().optional(),
+	/** ISO time the job ended (null until then); the completed webhook carries it too, signed. */
+	completedAt: z.string().nullable().optional(),
 	/** The stored request, when the job shows it (optional in the schema). */
 	input: z.record(z.unknown()).nullable().optional(),
 });

@@ -1,5 +1,4 @@
 import type {
-	IDataObject,
 	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
@@ -87,8 +86,8 @@ export class GptImageTrigger implements INodeType {
 
 	/**
 	 * The providers take the callback URL with each task, so there is nothing to register at the
-	 * provider. These methods keep the trigger's own state: the URL it was activated with, and
-	 * its memory of deliveries already turned into runs, which starts empty on each activation.
+	 * provider. These methods keep the URL the trigger was activated with. Its memory of deliveries
+	 * already turned into runs is kept across publishing again: a replay after it starts nothing.
 	 */
 	webhookMethods = {
 		default: {
@@ -111,13 +110,11 @@ export class GptImageTrigger implements INodeType {
 				if (missing) throw new NodeOperationError(this.getNode(), missing.message, missing);
 				const state = this.getWorkflowStaticData('node');
 				state.activeUrl = this.getNodeWebhookUrl('default');
-				state.seenDeliveries = {} as IDataObject;
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
 				const state = this.getWorkflowStaticData('node');
 				delete state.activeUrl;
-				delete state.seenDeliveries;
 				return true;
 			},
 		},

@@ -54,21 +54,24 @@ export function wasDelivered(store: IDataObject, key: string): boolean {
 	return seenDeliveries(store)[key] !== undefined;
 }
 
-/** Remembers recently seen final states, so a provider's retried delivery starts no second run. */
+/**
+ * Remembers recently seen final states in the trigger's static data, so a provider's retried
+ * delivery starts no second run where n8n saves it (n8n 1.x saves it with every call; n8n 2.x does
+ * not save it for a call that starts a run, so there the process's memory and the provider's own
+ * record do the work: see memory.ts and verify.ts). Keys keep their insertion order: the oldest go
+ * first, without sorting.
+ */
 export function rememberDelivery(
 	store: IDataObject,
 	key: string,
 	now: number,
-	limit = 500,
+	limit = 1000,
 ): boolean {
 	const seen = seenDeliveries(store);
 	if (seen[key] !== undefined) return false;
 	seen[key] = now;
 	const keys = Object.keys(seen);
-	if (keys.length > limit) {
-		keys.sort((a, b) => seen[a] - seen[b]);
-		for (const old of keys.slice(0, keys.length - limit)) delete seen[old];
-	}
+	for (const old of keys.slice(0, Math.max(0, keys.length - limit))) delete seen[old];
 	store.seenDeliveries = seen;
 	return true;
 }

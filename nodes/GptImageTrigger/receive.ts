@@ -15,8 +15,8 @@ import { FINISHED_STATUSES } from '../shared/types';
 import type { TaskSnapshot } from '../shared/types';
 import { checkFieldName } from '../shared/validation';
 import { rememberDelivery, wasDelivered } from './callbacks';
-import { handleOnce } from './deliveries';
-import { reply, verifyCallback } from './verify';
+import { handleOnce, startedRuns } from './memory';
+import { notStarted, reply, verifyCallback } from './verify';
 import type { Verified } from './verify';
 
 /**
@@ -105,26 +105,35 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const property = String(options.binaryPropertyName || 'data').trim() || 'data';
 	const badField = checkFieldName(property, 'Put Output Images in Field');
-	if (badField) return reply(this, 500, { error: fieldMessage(badField) });
+	if (badField) {
+		this.logger?.warn(
+			`GPT Image Callback Trigger "${this.getNode().name}": ${fieldMessage(badField)}`,
+		);
+		return reply(this, 500, { error: 'The trigger is not set up right; its owner can see why' });
+	}
 	const body = this.getBodyData();
-	const verified = await verifyCallback(this, body, this.getHeaderData() as IDataObject);
+	const trigger = `${this.getWorkflow().id}:${this.getNode().id}`;
+	const keyOf = (provider: ProviderDefinition, snapshot: TaskSnapshot) =>
+		`${trigger}:${deliveryKeyOf(provider, snapshot, FINISHED_STATUSES.includes(snapshot.status))}`;
+	// A delivery this process already turned into a run is answered before anything is read.
+	const known = (provider: ProviderDefinition, claimed: TaskSnapshot) =>
+		startedRuns.get(keyOf(provider, claimed), clock.now()) !== undefined;
+	const verified = await verifyCallback(this, body, this.getHeaderData() as IDataObject, known);
 	if (!('provider' in verified)) return verified;
 	const { provider, snapshot } = verified;
 
 	const finished = FINISHED_STATUSES.includes(snapshot.status);
-	if (!finished && !options.includeProgress)
-		return reply(this, 200, { received: true, started: false });
+	if (!finished && !options.includeProgress) return notStarted(this);
 	if (snapshot.status !== 'completed' && finished && options.includeFailed === false) {
-		return reply(this, 200, { received: true, started: false });
+		return notStarted(this);
 	}
 	const deliveryKey = deliveryKeyOf(provider, snapshot, finished);
 	const items = deliveryItems(provider, snapshot, (body as IDataObject).event, deliveryKey);
-	let failure: string | undefined;
+	let failed = false;
 	// A delivery counts as seen only once its run's item is built: if a download fails, the
 	// provider's retry tries again instead of being answered "duplicate".
-	const key = `${this.getWorkflow().id}:${this.getNode().id}:${deliveryKey}`;
 	const outcome = await handleOnce(
-		key,
+		keyOf(provider, snapshot),
 		() => clock.now(),
 		async () => {
 			const store = this.getWorkflowStaticData('node');
@@ -133,7 +142,11 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 				try {
 					await attachImages(this, verified, items, property, deadline);
 				} catch (error) {
-					failure = (error as Error).message;
+					const why = (error as Error).message;
+					this.logger?.warn(
+						`GPT Image Callback Trigger: images of ${snapshot.taskId} not taken (${why})`,
+					);
+					failed = true;
 					return false;
 				}
 			}
@@ -142,8 +155,6 @@ export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhook
 		},
 	);
 	if (outcome === 'started') return { workflowData: [items] };
-	if (failure !== undefined) {
-		return reply(this, 503, { error: `${failure}. Deliver again; no run was started.` });
-	}
-	return reply(this, 200, { received: true, started: false, duplicate: true });
+	if (failed) return reply(this, 503, { error: 'Could not take the images now; deliver again' });
+	return notStarted(this, { duplicate: true });
 }

@@ -9,16 +9,19 @@ import { cappedImageUrls } from '../shared/resultUrls';
 import { TaskClient } from '../shared/taskClient';
 import type { TaskSnapshot } from '../shared/types';
 import { CALLBACK_PROVIDERS, matchingProviders } from './callbacks';
+import { CONFIRM_LIMITS, confirmClients, gateOf, unknownTasks } from './memory';
 
 /**
- * Who sent a callback, and what it may start a run with. A callback arrives on a public URL,
- * so its body is believed only as far as it is verified:
- * - "provider": an unsigned provider's task is read from its API with the selected credential,
- *   and only the API's answer is used (an unknown task ID starts nothing); a signing provider's
- *   body is used once its signature, made with the credential's key, checks out;
+ * Who sent a callback, and what it may start a run with. A callback arrives on a public URL, so
+ * its body is believed only as far as it is verified:
+ * - "provider": an unsigned provider's task is read from its API with the selected credential and
+ *   only the API's answer is used (an unknown task ID starts nothing); a signing provider's body is
+ *   used once its signature, made with the credential's key, checks out;
  * - "secret": the secret in the URL path is all that is checked (n8n routes only that path here);
  * - "none": nothing is checked.
  * In every mode the task ID must have the provider's form and image URLs are capped at 10.
+ * A caller learns nothing from the answer: short fixed texts, never a provider's message, a socket
+ * error or the state of an account; the reason for a refusal goes to n8n's log for the owner.
  */
 
 export type Verification = 'provider' | 'secret' | 'none';
@@ -30,21 +33,44 @@ export interface Verified {
 	apiBaseUrl: string;
 }
 
-/** The time an API confirmation may take; the downloads get the rest of the provider's 10 s. */
+/** The time one read of the provider's API may take; the downloads get the rest of its 10 s. */
 export const CONFIRM_BUDGET_MS = 4000;
+/** A delivery comes as the task ends: a signed one older than this is checked against the job. */
+export const FRESH_MS = 60 * 1000;
+/** A callback for a task created longer ago than this is not its delivery: it starts nothing. */
+export const STALE_MS = 3600 * 1000;
+
+/** The only texts a caller ever gets back. */
+export const ANSWERS = {
+	400: 'Not a task callback this trigger knows',
+	401: 'Not authorized',
+	403: 'Unknown task',
+	429: 'Too many callbacks at once; deliver again later',
+	503: 'Could not confirm the task now; deliver again',
+} as const;
 
 export function reply(
 	fn: IWebhookFunctions,
 	status: number,
 	body: IDataObject,
+	headers: Record<string, string> = {},
 ): IWebhookResponseData {
-	fn.getResponseObject().status(status).json(body);
+	const res = fn.getResponseObject();
+	for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+	res.status(status).json(body);
 	return { noWebhookResponse: true };
 }
 
-function selected(fn: IWebhookFunctions, provider: ProviderDefinition): boolean {
-	return Boolean(fn.getNode().credentials?.[provider.adapter.credentialType]);
+function refuse(fn: IWebhookFunctions, status: keyof typeof ANSWERS, why?: string) {
+	if (why) fn.logger?.warn(`GPT Image Callback Trigger "${fn.getNode().name}": ${why}`);
+	const headers =
+		status === 429 ? { 'Retry-After': String(CONFIRM_LIMITS.retryAfterSeconds) } : undefined;
+	return reply(fn, status, { error: ANSWERS[status] }, headers);
 }
+
+/** A call that starts nothing, answered as received so the provider stops delivering it. */
+export const notStarted = (fn: IWebhookFunctions, extra: IDataObject = {}) =>
+	reply(fn, 200, { received: true, started: false, ...extra });
 
 /**
  * The body's own account of the task, through the same gate as every provider answer (the
@@ -66,104 +92,144 @@ function readBody(
 	return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
 }
 
-/** Asks the provider's API about the task; the answer replaces what the call said. */
-async function confirm(
+interface Confirmer {
+	client: TaskClient;
+	apiBaseUrl: string;
+	apiKey: string;
+	/** The credential's secrets, for masking a signed body's texts. */
+	secrets: string[];
+}
+
+/** The client that confirms this trigger's calls with one credential, kept for a minute. */
+async function confirmer(fn: IWebhookFunctions, provider: ProviderDefinition, trigger: string) {
+	const type = provider.adapter.credentialType;
+	const key = `${trigger}:${type}:${fn.getNode().credentials?.[type]?.id ?? ''}`;
+	const clock = currentClock();
+	const kept = confirmClients.get(key, clock.now()) as Confirmer | undefined;
+	if (kept) return kept;
+	const credentials = await fn.getCredentials<IDataObject>(type);
+	const urls = provider.adapter.baseUrls(credentials);
+	const secrets = secretsOf(credentials);
+	const client = new TaskClient(fn, provider.adapter, urls, clock, secrets);
+	const made = { client, apiBaseUrl: urls.api, apiKey: String(credentials.apiKey ?? ''), secrets };
+	confirmClients.set(key, made, clock.now());
+	return made;
+}
+
+type Refusal = { status: keyof typeof ANSWERS; why?: string };
+
+/**
+ * One read of the task from the provider's API, within the trigger's gate, without retries (the
+ * provider delivers again): the API's account of the task, or why the call is refused.
+ */
+async function readTask(
 	fn: IWebhookFunctions,
 	provider: ProviderDefinition,
-	claimed: TaskSnapshot,
-): Promise<Verified | { status: number; error: string }> {
-	const { adapter } = provider;
-	const credentials = await fn.getCredentials<IDataObject>(adapter.credentialType);
-	const urls = adapter.baseUrls(credentials);
+	taskId: string,
+	trigger: string,
+): Promise<TaskSnapshot | Refusal> {
 	const clock = currentClock();
-	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
-	const limits = {
-		itemIndex: 0,
-		timeoutMs: CONFIRM_BUDGET_MS,
-		deadline: clock.now() + CONFIRM_BUDGET_MS,
-	};
+	const name = provider.adapter.displayName;
+	const unknown = `${name} does not know task ${taskId}; nothing was started`;
+	if (unknownTasks.get(`${provider.key}:${taskId}`, clock.now()))
+		return { status: 403, why: unknown };
+	const gate = gateOf(trigger, clock.now());
+	if (!(await gate.take(clock))) {
+		return { status: 429, why: `more calls than it confirms at once with ${name}` };
+	}
 	try {
-		const snapshot = await client.status(claimed.taskId, limits);
-		return {
-			provider,
-			snapshot: { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) },
-			apiBaseUrl: urls.api,
-		};
+		const { client } = await confirmer(fn, provider, trigger);
+		// The deadline is now: one attempt only.
+		const limits = { itemIndex: 0, timeoutMs: CONFIRM_BUDGET_MS, deadline: clock.now() };
+		const snapshot = await client.status(taskId, limits);
+		return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
 	} catch (error) {
 		const code = error instanceof NodeApiError ? Number(error.httpCode) : NaN;
 		if (code === 400 || code === 404) {
-			return {
-				status: 403,
-				error: `${adapter.displayName} does not know task ${claimed.taskId}: nothing was started`,
-			};
+			unknownTasks.set(`${provider.key}:${taskId}`, true, clock.now());
+			return { status: 403, why: unknown };
 		}
-		// The provider is busy or unreachable: ask the caller to deliver again.
-		return {
-			status: 503,
-			error: `Could not confirm task ${claimed.taskId} with ${adapter.displayName} (${(error as Error).message}); deliver again`,
-		};
+		const why = error instanceof Error ? error.message : String(error);
+		return { status: 503, why: `could not confirm task ${taskId} with ${name} (${why})` };
+	} finally {
+		gate.release();
 	}
 }
 
-/** Verifies a call in the chosen mode; returns what may start a run, or the reply to send. */
+/** A signing provider: the signature, then, for a delivery that is not fresh, the job's record. */
+async function checkSigned(
+	fn: IWebhookFunctions,
+	provider: ProviderDefinition,
+	claimed: TaskSnapshot,
+	headers: IDataObject,
+	trigger: string,
+	masker: Masker,
+): Promise<Verified | IWebhookResponseData> {
+	const { apiBaseUrl, apiKey, secrets } = await confirmer(fn, provider, trigger);
+	const signature = provider.adapter.callback!.signature!;
+	const raw =
+		(fn.getRequestObject() as unknown as { rawBody?: Buffer }).rawBody ??
+		Buffer.from(JSON.stringify(fn.getBodyData()));
+	if (!signature.verify(raw, headers[signature.header], apiKey)) {
+		return refuse(fn, 401, `a call without a valid ${signature.header} was refused`);
+	}
+	const snapshot = admitSnapshot(provider.adapter, claimed, masker.with(secrets));
+	const verified = { provider, snapshot, apiBaseUrl };
+	const now = currentClock().now();
+	if (claimed.finishedAt !== undefined && now - claimed.finishedAt < FRESH_MS) return verified;
+	// Old or undated: the provider's own record says whether this delivery was acknowledged already.
+	const job = await readTask(fn, provider, claimed.taskId, trigger);
+	if (!('taskId' in job)) return refuse(fn, job.status, job.why);
+	const old = job.finishedAt !== undefined && now - job.finishedAt >= FRESH_MS;
+	if (job.callbackDelivered && old) return notStarted(fn, { duplicate: true });
+	return verified;
+}
+
+/** Verifies a call in the chosen mode; returns what may start a run, or the answer to send. */
 export async function verifyCallback(
 	fn: IWebhookFunctions,
 	body: unknown,
 	headers: IDataObject,
+	known: (provider: ProviderDefinition, claimed: TaskSnapshot) => boolean,
 ): Promise<Verified | IWebhookResponseData> {
 	const chosen = fn.getNodeParameter('provider', 'auto') as string;
 	const mode = fn.getNodeParameter('verification', 'provider') as Verification;
 	const allowed =
 		chosen === 'auto' ? CALLBACK_PROVIDERS : CALLBACK_PROVIDERS.filter((p) => p.key === chosen);
 	const candidates = matchingProviders(body, headers, allowed);
-	if (candidates.length === 0) {
-		const other = matchingProviders(body, headers).length > 0;
-		return reply(fn, 400, {
-			error: other
-				? `This trigger accepts ${chosen} callbacks only`
-				: 'Not a task callback this trigger knows',
-		});
-	}
+	if (candidates.length === 0) return refuse(fn, 400);
 	if (mode === 'secret' && String(fn.getNodeParameter('sharedSecret', '')) === '') {
-		return reply(fn, 401, {
-			error: 'Set a Shared Secret in the trigger (Verification: Shared Secret Only)',
-		});
+		return refuse(fn, 401, 'Verification is Shared Secret Only but no Shared Secret is set');
 	}
-	const refusals: string[] = [];
+	const trigger = `${fn.getWorkflow().id}:${fn.getNode().id ?? fn.getNode().name}`;
 	const masker = new Masker().with([String(fn.getNodeParameter('sharedSecret', '') ?? '')]);
+	let refusal: Refusal | undefined;
 	for (const provider of candidates) {
 		const claimed = readBody(provider, body as IDataObject, masker);
-		if (!claimed) {
-			refusals.push(`not a valid ${provider.adapter.displayName} callback`);
-			continue;
-		}
+		if (!claimed) continue;
+		// A delivery this process already turned into a run costs no read of the provider's API.
+		if (known(provider, claimed)) return notStarted(fn, { duplicate: true });
 		if (mode !== 'provider') return { provider, snapshot: claimed, apiBaseUrl: '' };
-		const name = provider.adapter.displayName;
-		if (!selected(fn, provider)) {
-			refusals.push(`select a ${name} credential in the trigger to confirm ${name} callbacks`);
+		if (!fn.getNode().credentials?.[provider.adapter.credentialType]) {
+			const name = provider.adapter.displayName;
+			const why = `select a ${name} credential in the trigger to confirm its calls`;
+			refusal ??= { status: 401, why };
 			continue;
 		}
-		const signature = provider.adapter.callback!.signature;
-		if (signature) {
-			const credentials = await fn.getCredentials<IDataObject>(provider.adapter.credentialType);
-			const raw =
-				(fn.getRequestObject() as unknown as { rawBody?: Buffer }).rawBody ??
-				Buffer.from(JSON.stringify(body));
-			if (!signature.verify(raw, headers[signature.header], String(credentials.apiKey ?? ''))) {
-				return reply(fn, 401, { error: `Invalid or missing ${signature.header}` });
-			}
-			return {
-				provider,
-				snapshot: admitSnapshot(provider.adapter, claimed, masker.with(secretsOf(credentials))),
-				apiBaseUrl: provider.adapter.baseUrls(credentials).api,
-			};
+		if (provider.adapter.callback!.signature) {
+			return await checkSigned(fn, provider, claimed, headers, trigger, masker);
 		}
-		const confirmed = await confirm(fn, provider, claimed);
-		if ('provider' in confirmed) return confirmed;
-		if (confirmed.status === 503) return reply(fn, 503, { error: confirmed.error });
-		refusals.push(confirmed.error);
+		const snapshot = await readTask(fn, provider, claimed.taskId, trigger);
+		// Another provider of the same shape may know the task; a busy one is asked again later.
+		if (!('taskId' in snapshot) && snapshot.status === 403) refusal = snapshot;
+		if (!('taskId' in snapshot) && snapshot.status === 403) continue;
+		if (!('taskId' in snapshot)) return refuse(fn, snapshot.status, snapshot.why);
+		const now = currentClock().now();
+		if (snapshot.createdAt !== undefined && now - snapshot.createdAt > STALE_MS) {
+			return notStarted(fn, { stale: true });
+		}
+		const { apiBaseUrl } = await confirmer(fn, provider, trigger);
+		return { provider, snapshot, apiBaseUrl };
 	}
-	const invalid = refusals.every((r) => r.startsWith('not a valid'));
-	const status = refusals.some((r) => r.startsWith('select')) ? 401 : invalid ? 400 : 403;
-	return reply(fn, status, { error: refusals.join('; ') });
+	return refusal ? refuse(fn, refusal.status, refusal.why) : refuse(fn, 400);
 }

@@ -25,6 +25,14 @@ export interface TaskSnapshot {
 	 * says so, undefined when it does not tell (the unified task API never does).
 	 */
 	callbackRecorded?: boolean;
+	/** When the provider says the task was created or finished (ms since the epoch), if it says. */
+	createdAt?: number;
+	finishedAt?: number;
+	/**
+	 * Whether the provider's record says the task's callback was already delivered (Apiframe's
+	 * webhookStatus): a delivery the trigger sees again long after is a replay.
+	 */
+	callbackDelivered?: boolean;
 }
 
 /** One field that failed validation: names the parameter and says how to fix it. */

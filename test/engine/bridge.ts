@@ -47,6 +47,7 @@ export async function startBridge(): Promise<TriggerBridge> {
 					.writeHead(status, { 'content-type': 'application/json' })
 					.end(JSON.stringify(call.response.body ?? {}));
 			} catch (error) {
+				process.stderr.write(`bridge: ${(error as Error).stack}\n`);
 				res.writeHead(500).end(String(error));
 			}
 		});

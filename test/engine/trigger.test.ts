@@ -11,6 +11,7 @@ import type { TriggerBridge } from './bridge';
 import { createTrigger, readBinary } from './harness';
 import type { TriggerHandle } from './harness';
 import {
+	clock,
 	credentialsFor,
 	NODES,
 	PNG_SIGNATURE,
@@ -169,11 +170,13 @@ describe('delivery rules', () => {
 		}
 		expect(fakes.apiframe.callbacks.every((c) => c.status === 401)).toBe(true);
 		expect(started()).toHaveLength(0);
+		// A fresh delivery (completedAt now, signed with the body) is believed without a read.
 		const body = JSON.stringify({
 			event: 'completed',
 			jobId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
 			status: 'COMPLETED',
 			result: { images: ['https://cdn.example.com/x.png'] },
+			completedAt: new Date(clock.now()).toISOString(),
 		});
 		const unsigned = await trigger.call({ rawBody: body, headers: {} });
 		expect(unsigned.response.statusCode).toBe(401);
@@ -233,7 +236,7 @@ describe('delivery rules', () => {
 		expect(started()).toHaveLength(0);
 	});
 
-	it('activation lifecycle: create, checkExists, delete clear the delivery memory', async () => {
+	it('activation lifecycle: publishing again keeps the delivery memory, so a replay after it starts nothing', async () => {
 		await useTrigger({ provider: 'evoLink' });
 		expect(await trigger.lifecycle('checkExists')).toBe(true);
 		await submitWithCallback('evoLink', 'remembered');
@@ -243,6 +246,12 @@ describe('delivery rules', () => {
 		expect(Object.keys(state()?.seenDeliveries ?? {})).toHaveLength(1);
 		expect(await trigger.lifecycle('delete')).toBe(true);
 		expect(await trigger.lifecycle('checkExists')).toBe(false);
-		expect(state()?.seenDeliveries).toBeUndefined();
+		expect(await trigger.lifecycle('create')).toBe(true);
+		expect(Object.keys(state()?.seenDeliveries ?? {})).toHaveLength(1);
+		expect(started()).toHaveLength(1);
+		const [delivery] = fakes.evoLink.callbacks;
+		const again = await trigger.call({ rawBody: delivery.body });
+		expect(again.items).toBeUndefined();
+		expect(again.response.body).toMatchObject({ started: false, duplicate: true });
 	});
 });

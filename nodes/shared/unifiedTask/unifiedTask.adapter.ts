@@ -121,6 +121,7 @@ function snapshot(body: unknown, what: string): TaskSnapshot {
 				}
 			: undefined,
 		cost: task.usage ? { usage: task.usage as IDataObject } : undefined,
+		createdAt: task.created === undefined ? undefined : task.created * 1000,
 	};
 }
 

@@ -12,6 +12,8 @@ const usage = z.record(z.unknown()).optional();
 export const taskSchema = z.object({
 	id: z.string().min(1),
 	status: taskStatus,
+	/** Unix seconds the task was created (every documented task object has it). */
+	created: z.number().optional(),
 	model: z.string().optional(),
 	progress: z.number().optional(),
 	task_info: taskInfo,
