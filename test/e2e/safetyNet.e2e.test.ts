@@ -532,6 +532,44 @@ describe('identical callbacks arriving at the same moment', () => {
 	});
 });
 
+describe('a replay of a delivery after n8n restarts', () => {
+	it('starts no second run: the task is read from the API, and a task created over an hour ago is not delivered any more', async () => {
+		evoLink.reset();
+		evoLink.options.taskDurationMs = 1000;
+		const { taskId, finalBody } = await taskAtProvider('replayed after a restart');
+		const url = () => `${server!.base}/webhook/${NO_DOWNLOAD_WEBHOOK}/gpt-image`;
+		const deliver = async () => {
+			const response = await fetch(url(), {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: finalBody,
+			});
+			return { status: response.status, text: await response.text() };
+		};
+		const since = new Date();
+		expect(await deliver()).toEqual({ status: 200, text: '' });
+		const runsOf = async () =>
+			await runsWhere('gptImgDupNoDwnld', since, (r) => triggerTaskId(r) === taskId);
+		await waitUntil(async () => ((await runsOf()).length === 1 ? true : undefined), 'the run');
+		await server!.stop();
+		server = await timed('n8n restart for the replay', async () => await startN8n(env, logFile));
+		// After a restart n8n 2.x has not saved the trigger's memory of this delivery (it does not
+		// save a trigger's static data for a call that starts a run): the provider's task decides.
+		// The replay comes an hour after the task was made (the fake's clock for it is moved back).
+		evoLink.tasks.get(taskId)!.createdAt -= 3600 * 1000 + 60 * 1000;
+		const replay = await deliver();
+		expect(replay).toEqual({
+			status: 200,
+			text: JSON.stringify({ received: true, started: false, stale: true }),
+		});
+		// The answer said so: a call that starts a run has its execution before it is answered.
+		expect(await runsOf()).toHaveLength(1);
+		outcomes.push(
+			`replay after a restart (EvoLink, task over an hour old): answered ${replay.text}; ${(await runsOf()).length} run in all`,
+		);
+	});
+});
+
 describe("what n8n keeps of each paid task's trace (regular mode)", () => {
 	it('a failed execution: custom data holds the task IDs (in its details, not in the list), and the log has one line per task', async () => {
 		evoLink.reset();
