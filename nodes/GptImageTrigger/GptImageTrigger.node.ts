@@ -12,7 +12,6 @@ import { credentialTests } from '../shared/credentialTest';
 import { CALLBACK_PROVIDERS, namesOf } from './callbacks';
 import {
 	describeCallback,
-	SECRET_PATTERN,
 	TRIGGER_SUBTITLE,
 	triggerCredentials,
 	WEBHOOK_PATH,
@@ -33,7 +32,8 @@ function missingCredentials(
 	const selected = fn.getNode().credentials ?? {};
 	if (allowed.some((p) => selected[p.adapter.credentialType] !== undefined)) return undefined;
 	return {
-		message: `Select the ${namesOf(allowed, 'or')} credential in the trigger`,
+		// n8n shows only the message when publishing fails: it says what to do.
+		message: `Select the ${namesOf(allowed, 'or')} credential in the GPT Image Callback Trigger, or choose another Verification`,
 		description:
 			'With Verification: Confirm With the Provider, each call is checked with the credential of the provider that makes it; without one every call is refused (401). Select it, or choose another Verification.',
 	};
@@ -96,16 +96,6 @@ export class GptImageTrigger implements INodeType {
 				return state.activeUrl === this.getNodeWebhookUrl('default');
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
-				const secret = String(this.getNodeParameter('sharedSecret', '') ?? '');
-				if (secret !== '' && !SECRET_PATTERN.test(secret)) {
-					throw new NodeOperationError(
-						this.getNode(),
-						'Shared Secret: it goes into the URL, so it must be 16-128 letters, digits, - or _',
-						{
-							description: 'Choose a longer secret of those characters, or leave it empty',
-						},
-					);
-				}
 				const missing = missingCredentials(this);
 				if (missing) throw new NodeOperationError(this.getNode(), missing.message, missing);
 				const state = this.getWorkflowStaticData('node');

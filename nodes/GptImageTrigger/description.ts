@@ -2,10 +2,8 @@ import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
 import { credentialTestName } from '../shared/credentialTest';
 import { binaryPropertyOption, optionsCollection } from '../shared/descriptions/common';
+import type { ProviderDefinition } from '../shared/provider';
 import { CALLBACK_PROVIDERS, countWord, namesOf } from './callbacks';
-
-const signed = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature !== undefined);
-const unsigned = CALLBACK_PROVIDERS.filter((p) => p.adapter.callback!.signature === undefined);
 
 /** Under the node on the canvas: "from EvoLink", or "from any provider". */
 export const TRIGGER_SUBTITLE = `={{"from " + (${JSON.stringify(
@@ -15,15 +13,16 @@ export const TRIGGER_SUBTITLE = `={{"from " + (${JSON.stringify(
 	]),
 )}[$parameter["provider"]] || $parameter["provider"])}}`;
 
-/** The secret goes into the trigger's URL path: only letters, digits, - and _. */
-export const SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+/** A secret that is already fit for a URL path goes into it as it is (the URLs of 0.1.0 stay). */
+export const URL_SAFE_SECRET = /^[A-Za-z0-9_-]{16,128}$/;
 
 /**
- * The trigger's webhook path: with a shared secret, the secret is part of the Production URL the
- * editor shows, so pasting that URL into the submitting node is all it takes.
+ * The trigger's webhook path: with a shared secret, the secret (or, for a secret with other
+ * characters or fewer than 16 of them, the first 40 hex digits of its SHA-256) is part of the
+ * Production URL the editor shows, so any secret a person types works, and pasting that URL into
+ * the submitting node is all it takes.
  */
-export const WEBHOOK_PATH =
-	'={{ $parameter["verification"] !== "none" && $parameter["sharedSecret"] ? "gpt-image/" + $parameter["sharedSecret"] : "gpt-image" }}';
+export const WEBHOOK_PATH = `={{ $parameter["verification"] !== "none" && $parameter["sharedSecret"] ? "gpt-image/" + (${URL_SAFE_SECRET.toString()}.test($parameter["sharedSecret"]) ? $parameter["sharedSecret"] : String($parameter["sharedSecret"]).hash("sha256").slice(0, 40)) : "gpt-image" }}`;
 
 /**
  * Each provider's credential confirms its callbacks: StarMagic and EvoLink callbacks are checked
@@ -47,19 +46,41 @@ export function triggerCredentials(): INodeCredentialDescription[] {
 	}));
 }
 
-const how = [
-	unsigned.length > 0
-		? `${namesOf(unsigned, 'and')} callbacks are confirmed by reading the task from the provider's API`
-		: '',
-	signed.length > 0 ? `${namesOf(signed, 'and')} callbacks by their signature` : '',
-]
-	.filter(Boolean)
-	.join('; ');
+/** How the chosen providers' calls are confirmed, for the providers a Provider value accepts. */
+function howFor(providers: readonly ProviderDefinition[]): string {
+	const unsigned = providers.filter((p) => p.adapter.callback!.signature === undefined);
+	const signed = providers.filter((p) => p.adapter.callback!.signature !== undefined);
+	return [
+		unsigned.length > 0
+			? `${namesOf(unsigned, 'and')} callbacks are confirmed by reading the task from the provider's API`
+			: '',
+		signed.length > 0 ? `${namesOf(signed, 'and')} callbacks by their signature` : '',
+	]
+		.filter(Boolean)
+		.join('; ');
+}
+
+const how = howFor(CALLBACK_PROVIDERS);
+
+/** One notice per Provider value, naming only the providers that value accepts. */
+function credentialNotices(): INodeProperties[] {
+	const choices: Array<[string, readonly ProviderDefinition[]]> = [
+		['auto', CALLBACK_PROVIDERS],
+		...CALLBACK_PROVIDERS.map((p) => [p.key, [p]] as [string, readonly ProviderDefinition[]]),
+	];
+	return choices.map(([value, providers]) => ({
+		displayName: `The ${namesOf(providers, 'and')} credential${providers.length > 1 ? 's' : ''} above ${providers.length > 1 ? 'are' : 'is'} used only to confirm callbacks: ${howFor(providers)}. Nothing is submitted or billed. A call from a provider without a selected credential is refused.`,
+		name: `credentialNotice_${value}`,
+		type: 'notice' as const,
+		default: '',
+		displayOptions: { show: { verification: ['provider'], provider: [value] } },
+	}));
+}
 
 export function describeCallback(): INodeProperties[] {
 	return [
 		{
-			displayName: `Copy this node's Production URL into the Callback URL of a ${namesOf(CALLBACK_PROVIDERS, 'or')} node (Completion: Callback to a Trigger), then publish this workflow. The providers only call public HTTPS URLs. While you listen for a test event, the Test URL works the same way.`,
+			displayName: `In order: pick the Provider and the Verification, set a Shared Secret if you want one, then copy the Production URL (under Webhook URLs, above) into the Callback URL of a ${namesOf(CALLBACK_PROVIDERS, 'or')} node (Completion: Callback to a Trigger), and publish this workflow. The providers only call public HTTPS URLs. While you listen for a test event, the Test URL works the same way.`,
 			name: 'notice',
 			type: 'notice',
 			default: '',
@@ -103,13 +124,7 @@ export function describeCallback(): INodeProperties[] {
 			default: 'provider',
 			description: 'How the trigger makes sure a call really comes from the provider',
 		},
-		{
-			displayName: `The credentials above are used only to confirm callbacks: ${how}. Nothing is submitted or billed. A call from a provider without a selected credential is refused.`,
-			name: 'credentialNotice',
-			type: 'notice',
-			default: '',
-			displayOptions: { show: { verification: ['provider'] } },
-		},
+		...credentialNotices(),
 		{
 			displayName:
 				'Without verification, anyone who finds this URL can start this workflow with made-up task data and images of their choice. Use it only for tests.',
@@ -126,8 +141,8 @@ export function describeCallback(): INodeProperties[] {
 			default: '',
 			placeholder: 'e.g. 9f3c2a71b6d84e05a1c7',
 			description:
-				"Becomes part of this node's Production and Test URLs (16-128 letters, digits, - or _), so a call must know it. Copy the URL again after changing it. Optional with Confirm With the Provider.",
-			hint: 'The secret is part of the URL: keep that URL private',
+				"Any text; a long random one is hard to guess. It becomes part of this node's Production and Test URLs (as it is, or scrambled when it has other characters than letters, digits, - and _ or fewer than 16 of them), so a call must know it. Set it before you copy the URL, and copy the URL again after changing it. Optional with Confirm With the Provider.",
+			hint: 'Part of the URL: keep the URL private',
 			displayOptions: { show: { verification: ['provider', 'secret'] } },
 		},
 		optionsCollection([

@@ -4,6 +4,7 @@
  * to webhook() and answers the fake with the trigger's HTTP response, so retries are real too).
  */
 import type { INodeParameters } from 'n8n-workflow';
+import { createHash } from 'node:crypto';
 
 import { signApiframeBody } from '../fakes';
 import { startBridge, PUBLIC_ORIGIN } from './bridge';
@@ -205,10 +206,10 @@ describe('delivery rules', () => {
 
 	it('publishing a trigger that confirms with the provider but has no credential fails with what to do', async () => {
 		await expect(useTrigger({ provider: 'auto' }, {})).rejects.toThrow(
-			'Select the StarMagic, EvoLink or Apiframe credential in the trigger',
+			'Select the StarMagic, EvoLink or Apiframe credential in the GPT Image Callback Trigger, or choose another Verification',
 		);
 		await expect(useTrigger({ provider: 'evoLink' }, {})).rejects.toThrow(
-			'Select the EvoLink credential in the trigger',
+			'Select the EvoLink credential in the GPT Image Callback Trigger, or choose another Verification',
 		);
 		// Shared Secret Only needs no credential.
 		await useTrigger(
@@ -227,6 +228,31 @@ describe('delivery rules', () => {
 		await submitWithCallback('evoLink', 'with secret', `${PUBLIC}/${secret}`);
 		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
 		expect(started()).toHaveLength(1);
+	});
+
+	it('any secret a person types works: one with other characters or under 16 goes into the URL scrambled', async () => {
+		const secret = 'my-secret-123';
+		await useTrigger({ provider: 'evoLink', sharedSecret: secret });
+		const scrambled = createHash('sha256').update(secret).digest('hex').slice(0, 40);
+		await submitWithCallback('evoLink', 'raw secret in the URL', `${PUBLIC}/${secret}`);
+		expect(fakes.evoLink.callbacks.every((c) => c.status === 404)).toBe(true);
+		fakes.evoLink.reset();
+		await submitWithCallback('evoLink', 'the URL the editor shows', `${PUBLIC}/${scrambled}`);
+		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
+		expect(started()).toHaveLength(1);
+		// A secret with spaces and punctuation works the same way.
+		await useTrigger({ provider: 'evoLink', sharedSecret: 'correct horse, battery!' });
+		const other = createHash('sha256').update('correct horse, battery!').digest('hex').slice(0, 40);
+		fakes.evoLink.reset();
+		await submitWithCallback('evoLink', 'punctuation', `${PUBLIC}/${other}`);
+		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
+	});
+
+	it('a one-character secret works too (the URL carries its SHA-256)', async () => {
+		await useTrigger({ provider: 'evoLink', sharedSecret: 'x' });
+		const inUrl = createHash('sha256').update('x').digest('hex').slice(0, 40);
+		await submitWithCallback('evoLink', 'one character', `${PUBLIC}/${inUrl}`);
+		expect(fakes.evoLink.callbacks.map((c) => c.status)).toEqual([200]);
 	});
 
 	it('a trigger set to one provider refuses the others', async () => {

@@ -241,6 +241,30 @@ describe("the callback trigger's credentials", () => {
 	});
 });
 
+describe("the callback trigger's panel", () => {
+	const trigger = new GptImageTrigger().description;
+	const visible = (parameters: Record<string, string>) =>
+		trigger.properties
+			.filter((p) => p.type === 'notice')
+			.filter((p) => NodeHelpers.displayParameter(parameters, p, null, trigger))
+			.map((p) => p.name);
+
+	it('the verification notice names only the providers the Provider field accepts', () => {
+		const notice = (provider: string) =>
+			trigger.properties.find(
+				(p) =>
+					p.name.startsWith('credentialNotice') &&
+					NodeHelpers.displayParameter({ provider, verification: 'provider' }, p, null, trigger),
+			)!.displayName;
+		expect(notice('evoLink')).toMatch(/^The EvoLink credential above is used only/);
+		expect(notice('evoLink')).not.toMatch(/StarMagic|Apiframe/);
+		expect(notice('auto')).toMatch(/StarMagic, EvoLink and Apiframe credentials/);
+		expect(visible({ provider: 'evoLink', verification: 'secret' })).not.toContain(
+			'credentialNotice_evoLink',
+		);
+	});
+});
+
 describe('UI text', () => {
 	/** Every property, nested collection options included. */
 	function allProperties(properties: INodeProperties[]): INodeProperties[] {
