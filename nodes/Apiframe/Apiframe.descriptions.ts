@@ -47,8 +47,7 @@ const modelFields: INodeProperties[] = [
 			{ name: 'WebP', value: 'webp' },
 		],
 		default: 'png',
-		description:
-			"File type of the result. Apiframe's schema gives WebP as its default and its model page PNG, so the node always sends the format chosen here.",
+		description: 'File type of the result; the node always sends the format chosen here',
 		displayOptions: forModels(BOTH),
 	},
 	{
@@ -117,7 +116,8 @@ export const apiframeFields: ProviderFields = {
 			required: true,
 			placeholder: 'e.g. https://n8n.example.com/webhook/apiframe',
 			description:
-				"The Production URL of a GPT Image Trigger node, or any endpoint; Apiframe posts the job's events there, signed with your API key",
+				"Where Apiframe posts the job's events, signed with your API key: the Production URL of a GPT Image Callback Trigger node, or any endpoint",
+			hint: 'Open the GPT Image Callback Trigger, set its Shared Secret first if you want one, then copy its Production URL (under Webhook URLs at the top of its panel) here',
 		},
 		{
 			displayName: 'Webhook Events',

@@ -62,18 +62,29 @@ export function notSubmittedJson(
 }
 
 /**
- * When a limit left tasks out, the output pane says so above the items (n8n 2.x execution hints;
- * older n8n shows the items alone), with what an image cost where the answers said it.
+ * What the output pane says above the items (n8n 2.x execution hints; older n8n shows the items
+ * alone): that a limit left tasks out, with what an image cost; and, for URLs only, how long they
+ * live.
  */
-export function limitHint(fn: IExecuteFunctions, items: INodeExecutionData[]): void {
+export function outputHints(fn: IExecuteFunctions, items: INodeExecutionData[]): void {
+	if (typeof fn.addExecutionHints !== 'function') return;
 	const left = items.filter((item) => item.json.status === 'notSubmitted');
-	if (left.length === 0 || typeof fn.addExecutionHints !== 'function') return;
-	const reason = String(left[0].json.notSubmitted).split(':')[0];
-	const priced = items.find((item) => typeof item.json.credits === 'number')?.json;
-	const cost = priced ? ` One ${priced.model} image cost ${priced.credits} credits.` : '';
-	fn.addExecutionHints({
-		message: `${reason}: ${left.length} task(s) were not submitted; their items have status notSubmitted and say why.${cost}`,
-		type: 'warning',
-		location: 'outputPane',
-	});
+	if (left.length > 0) {
+		const reason = String(left[0].json.notSubmitted).split(':')[0];
+		const priced = items.find((item) => typeof item.json.credits === 'number')?.json;
+		const cost = priced ? ` One ${priced.model} image cost ${priced.credits} credits.` : '';
+		fn.addExecutionHints({
+			message: `${reason}: ${left.length} task(s) were not submitted; their items have status notSubmitted and say why.${cost}`,
+			type: 'warning',
+			location: 'outputPane',
+		});
+	}
+	if (items.some((item) => typeof item.json.imageUrl === 'string' && !item.binary)) {
+		fn.addExecutionHints({
+			message:
+				'The imageUrl links expire about 24 hours after their task ended: keep the images with Output Images As: Binary Files, or download them before then.',
+			type: 'info',
+			location: 'outputPane',
+		});
+	}
 }

@@ -7,7 +7,7 @@ import { OPERATIONS } from './actions/index';
 import { Semaphore } from './concurrency';
 import { asNodeError, errorItem } from './errors';
 import type { NodeError } from './errors';
-import { limitHint } from './output';
+import { outputHints } from './output';
 import { openSpend, withRunTasks } from './pipeline';
 import type { ProviderDefinition } from './provider';
 import { readSettings } from './settings';
@@ -96,6 +96,6 @@ export async function runImageNode(
 			for (const item of outcome.items)
 				output.push({ ...item, pairedItem: pairAll ?? { item: i } });
 	});
-	limitHint(this, output);
+	outputHints(this, output);
 	return [output];
 }

@@ -62,40 +62,76 @@ function kindOf(value: unknown): string {
 	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * Where a parameter's value came from, to say in its error: the expression the user wrote and the
+ * fields the input item has (so a misspelt `{{ $json.title }}` is found at once).
+ */
+export interface ValueSource {
+	/** The parameter as written, e.g. `={{ $json.title }}`; an expression starts with `=`. */
+	written?: unknown;
+	/** The field names of the input item. */
+	fields?: string[];
+}
+
+function fromExpression(source: ValueSource | undefined): string | undefined {
+	const written = source?.written;
+	return typeof written === 'string' && written.startsWith('=')
+		? written.slice(1).trim()
+		: undefined;
+}
+
+function inputFields(source: ValueSource | undefined): string {
+	const fields = source?.fields ?? [];
+	if (fields.length === 0) return 'The input item has no fields.';
+	const shown = fields.slice(0, 12).join(', ');
+	return `The input item has the fields ${shown}${fields.length > 12 ? ', …' : ''}.`;
+}
+
+/** "is empty: the expression {{ $json.title }} gave nothing", or what else the value was. */
+function notWhatWasMeant(value: unknown, wanted: string, source?: ValueSource) {
+	const expression = fromExpression(source);
+	const empty = value === undefined || value === null || String(value).trim() === '';
+	if (empty && expression) {
+		return {
+			message: `is empty: the expression ${expression} gave nothing`,
+			fix: `${inputFields(source)} Check the field name in the expression.`,
+		};
+	}
+	if (empty) return { message: 'is empty', fix: `Enter ${wanted}` };
+	const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : kindOf(value);
+	const from = expression ? ` (from the expression ${expression})` : '';
+	return {
+		message: `is ${shown}${from}, not ${wanted}`,
+		fix: expression
+			? `${inputFields(source)} Make the expression give ${wanted}.`
+			: `Enter ${wanted}`,
+	};
+}
+
 /** Text from a parameter: text as it is, a number as its digits; anything else is refused. */
 export function textValue(
 	value: unknown,
 	field: string,
+	source?: ValueSource,
 ): { value: string; problem?: FieldProblem } {
-	if (typeof value === 'string') return { value };
+	// Blank text from an expression is an expression that found nothing.
+	const blank = typeof value === 'string' && value.trim() === '' && fromExpression(source);
+	if (typeof value === 'string' && !blank) return { value };
 	if (typeof value === 'number' && Number.isFinite(value)) return { value: String(value) };
-	return {
-		value: '',
-		problem: {
-			field,
-			message: `is ${kindOf(value)}, not text`,
-			fix: 'Check the expression: it must give text',
-		},
-	};
+	return { value: '', problem: { field, ...notWhatWasMeant(value, 'text', source) } };
 }
 
 /** A whole number from a parameter: a number, or a string of decimal digits; nothing else. */
 export function wholeNumber(
 	value: unknown,
 	field: string,
+	source?: ValueSource,
 ): { value: number; problem?: FieldProblem } {
 	if (typeof value === 'number') return { value };
 	if (typeof value === 'string' && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value))
 		return { value: Number(value) };
-	const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : kindOf(value);
-	return {
-		value: NaN,
-		problem: {
-			field,
-			message: `is ${shown}, not a number`,
-			fix: 'Use a whole number such as 1 or 4',
-		},
-	};
+	const wanted = 'a whole number such as 1 or 4';
+	return { value: NaN, problem: { field, ...notWhatWasMeant(value, wanted, source) } };
 }
 
 /** The options collection's own field names. */
@@ -266,8 +302,8 @@ export function checkRequest(
 	if (request.operation === 'edit' && inputImageCount === 0) {
 		problems.push({
 			field: 'Image URLs',
-			message: 'has no image, and Input Binary Fields none either',
-			fix: 'Add at least one image URL or binary field to edit',
+			message: 'is empty, and so is Input Binary Fields: Edit needs at least one image',
+			fix: 'Give a public image URL in Image URLs, or the name of a binary field of the input item (such as data) in Input Binary Fields',
 		});
 	}
 	if (inputImageCount > MAX_INPUT_IMAGES) {

@@ -8,7 +8,8 @@
  *   2. per slot (run, item, task) at most one paid task, over every try;
  *   3. every task whose answer reached the node is named in an output item, an error item, the
  *      node's error or the execution's custom data;
- *   4. no input item is dropped: a run that returns has an item paired to every input.
+ *   4. no input item is dropped: a run that returns has an item paired to every input;
+ *   5. every message a person reads (errors, descriptions, notSubmitted) is a sentence.
  * Every counterexample it has shrunk to is kept below as a named regression.
  */
 import fc from 'fast-check';
@@ -23,6 +24,7 @@ import { startFakeProvider } from '../fakes';
 import type { Fault, FakeProvider, FakeTask } from '../fakes';
 import { VirtualClock } from '../tools/clock';
 import { executeContext } from '../tools/n8nContext';
+import { unreadable } from '../tools/readable';
 
 type PriceMode = 'normal' | 'none' | 'zero' | 'negative' | 'text' | 'changing';
 type FaultKind = 'lost' | 'lost5xx' | 'error5xx' | 'resetPoll' | 'fail' | 'expired';
@@ -234,6 +236,15 @@ export function violation(s: Scenario, run: Run, fake: FakeProvider): string | u
 	// 4. no input item dropped by a run that returned
 	for (const [index, paired] of run.returned.entries()) {
 		if (paired && paired.size !== s.items.length) return `run ${index} dropped an input item`;
+	}
+	// 5. every message a person reads is a sentence, not a leaked template
+	const texts = [
+		...run.errors.flatMap((e) => [e.message, e.description ?? undefined]),
+		...run.outputs.flat().flatMap((i) => [i.json.error, i.json.description, i.json.notSubmitted]),
+	];
+	for (const text of texts) {
+		const problem = typeof text === 'string' ? unreadable(text) : undefined;
+		if (problem) return `unreadable message: ${problem}`;
 	}
 	return undefined;
 }

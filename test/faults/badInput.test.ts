@@ -8,6 +8,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { pngBytes } from '../fakes';
 import type { InputItem } from '../engine/harness';
 import { ADAPTERS, NODES, runImage, startFakes, stopFakes } from '../engine/setup';
+import { unreadable } from '../tools/readable';
 import type { Fakes, NodeName } from '../engine/setup';
 
 const gen = (extra: INodeParameters): INodeParameters => ({
@@ -148,7 +149,7 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		'edit without images',
 		'evoLink',
 		{ operation: 'edit', prompt: 'x' },
-		/^Image URLs has no image, and Input Binary Fields none either/,
+		/^Image URLs is empty, and so is Input Binary Fields: Edit needs at least one image$/,
 	],
 	[
 		'17 image URLs',
@@ -357,6 +358,20 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		/^Task ID: .* is not an EvoLink task ID/,
 	],
 	[
+		'prompt from an expression that names a field the input lacks',
+		'evoLink',
+		gen({ prompt: '={{ $json.title }}' }),
+		/^Prompt is empty: the expression \{\{ \$json\.title \}\} gave nothing$/,
+		[{ json: { prompt: 'a fox', id: 7 } }],
+	],
+	[
+		'number of images from an expression that gives a word',
+		'apiframe',
+		gen({ numberOfImages: '={{ $json.count }}' }),
+		/^Number of Images is "lots" \(from the expression \{\{ \$json\.count \}\}\), not a whole number/,
+		[{ json: { count: 'lots' } }],
+	],
+	[
 		'empty task ID from an expression',
 		'starMagic',
 		wait('={{ $json.missing ?? "" }}'),
@@ -390,7 +405,19 @@ describe(`${BAD_INPUTS.length} bad inputs fail before any request`, () => {
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toMatch(message);
 		expect(result.error?.description).toEqual(expect.stringMatching(/\w{3,}/));
+		// A sentence a person can act on: no leaked template words.
+		expect(unreadable(result.error?.message)).toBeUndefined();
+		expect(unreadable(result.error?.description)).toBeUndefined();
 		expect(Object.values(fakes).reduce((sum, fake) => sum + fake.requests.length, 0)).toBe(0);
+	});
+
+	it('an expression that finds nothing names itself and the fields the input has', async () => {
+		const result = await runImage(fakes, 'evoLink', gen({ prompt: '={{ $json.title }}' }), {
+			items: [{ json: { prompt: 'a fox', id: 7 } }],
+		});
+		expect(result.error?.description).toBe(
+			'The input item has the fields prompt, id. Check the field name in the expression.',
+		);
 	});
 
 	it('a bad second item stops the node before the first is submitted', async () => {

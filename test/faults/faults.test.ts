@@ -8,6 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { Fault } from '../fakes';
 import { ADAPTERS, NODES, runImage, startFakes, stopFakes } from '../engine/setup';
+import { unreadable } from '../tools/readable';
 import type { Fakes, NodeName } from '../engine/setup';
 
 const PROVIDERS = NODES;
@@ -251,8 +252,12 @@ async function runAndCheck(c: Case, provider: NodeName, fake: Fakes[NodeName]): 
 	} else {
 		// Exactly the affected item carries the error; the other still has its image.
 		expect(errors).toHaveLength(c.everyItem ? 2 : 1);
-		for (const error of errors)
+		for (const error of errors) {
 			expect(`${error.json.error} ${error.json.description ?? ''}`).toMatch(expected.outcome);
+			// A sentence a person can act on: no leaked template words.
+			expect(unreadable(String(error.json.error))).toBeUndefined();
+			expect(unreadable(error.json.description as string | undefined)).toBeUndefined();
+		}
 		expect(images).toHaveLength(c.everyItem ? 0 : 1);
 		if (c.prompt) expect(errors[0].pairedItem).toEqual({ item: 0 });
 		outcome = `error: ${String(errors[0].json.error)

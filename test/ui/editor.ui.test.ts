@@ -4,6 +4,7 @@
  * and models, open each credential form, and run an imported example from the editor against the
  * fake providers. Screenshots go to $UI_SCREENSHOT_DIR (docs/images for the README).
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -87,6 +88,8 @@ const NODES: Record<
 const TRIGGER = 'GPT Image Callback Trigger';
 /** Twenty prompts into EvoLink under Max Credits per Execution = 15 (six tasks at 2.5 each). */
 const CAP_WORKFLOW = path.join(__dirname, 'fixtures', 'cap-twenty-prompts.json');
+/** A prompt expression that names a field the input items do not have. */
+const TYPO_WORKFLOW = path.join(__dirname, 'fixtures', 'prompt-field-typo.json');
 const PUBLIC_URL = 'https://n8n.example.com';
 
 interface BuiltNode {
@@ -141,7 +144,7 @@ beforeAll(async () => {
 	await timed('import credentials', async () => await importCredentials(env, fakes));
 	await timed(
 		'import workflows',
-		async () => await importExamples(env, fakes.evoLink.baseUrl, [CAP_WORKFLOW]),
+		async () => await importExamples(env, fakes.evoLink.baseUrl, [CAP_WORKFLOW, TYPO_WORKFLOW]),
 	);
 	server = await timed('n8n start', async () => await startN8n(env, path.join(user, 'n8n.log')));
 	cookie = await setupOwner(server.base);
@@ -496,7 +499,9 @@ async function publish(): Promise<void> {
 
 describe('the callback trigger, wired as a newcomer does it', () => {
 	const TRIGGER_FIELDS = ['provider', 'verification', 'sharedSecret'];
-	const SECRET = 'ui-walk-secret-7c41d9e2a8';
+	// What a newcomer types: 13 characters with a dash (the URL carries its SHA-256, not the text).
+	const SECRET = 'my-secret-123';
+	const IN_URL = createHash('sha256').update(SECRET).digest('hex').slice(0, 40);
 	let triggerWorkflow = '';
 	let productionUrl = '';
 
@@ -524,6 +529,12 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 			expect(await eventually(credentialLabels, ['Credential for EvoLink API'])).toEqual([
 				'Credential for EvoLink API',
 			]);
+			// Only the notice that names the providers Provider accepts: EvoLink alone now.
+			const ndvText = async () => await page.locator(byId('ndv')).innerText();
+			expect(await ndvText()).toContain(
+				'The EvoLink credential above is used only to confirm callbacks',
+			);
+			expect(await ndvText()).not.toContain('StarMagic and EvoLink callbacks');
 			// The secret goes into the URL the editor shows: that URL is all the other node needs.
 			await page.locator(`${byId('parameter-input-sharedSecret')} input`).fill(SECRET);
 			await page.getByText('Webhook URLs').click();
@@ -531,7 +542,7 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 			const url = page.locator(byId('node-parameters')).getByText(`${PUBLIC_URL}/webhook/`);
 			productionUrl = (await url.innerText()).trim();
 			expect(productionUrl).toMatch(
-				new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}/gpt-image/${SECRET}$`),
+				new RegExp(`^${PUBLIC_URL}/webhook/[0-9a-f-]{36}/gpt-image/${IN_URL}$`),
 			);
 			await closeNdv(page);
 			expect(await addedNodeSubtitle()).toContain('from EvoLink');
@@ -541,7 +552,9 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 	it('will not publish while the credential that confirms callbacks is missing, and says which', async () => {
 		await timed('publish without credential', async () => {
 			await publish();
-			const toast = page.getByText('Select the EvoLink credential in the trigger').first();
+			const toast = page
+				.getByText('Select the EvoLink credential in the GPT Image Callback Trigger')
+				.first();
 			await toast.waitFor({ timeout: 90000 });
 			await expect(
 				page.getByText('Workflow could not be published').first().isVisible(),
@@ -597,7 +610,13 @@ describe('the callback trigger, wired as a newcomer does it', () => {
 				.first()
 				.fill('A lighthouse at dusk, oil painting');
 			await pick(page, 'completion', 'Callback to a Trigger');
+			// The field says where its URL comes from, with the trigger's one name.
+			await page
+				.getByText('copy its Production URL (under Webhook URLs at the top of its panel)')
+				.first()
+				.waitFor();
 			await page.locator(`${byId('parameter-input-callbackUrl')} input`).fill(productionUrl);
+			await shot('callback-url-hint', page.locator(byId('ndv')));
 			await closeNdv(page);
 			await page.click(byId('execute-workflow-button'));
 			await addedNode(page).locator(byId('canvas-node-status-success')).waitFor({ timeout: 60000 });
@@ -676,6 +695,30 @@ describe('a spend cap, as a new user meets it', () => {
 			expect(text).toMatch(/Max Credits per Execution: 14 task\(s\) were not submitted/);
 			expect(text).toMatch(/notSubmitted/);
 			await shot('cap-twenty-prompts');
+		});
+	});
+});
+
+describe('a mistake in an expression, as a new user makes it', () => {
+	it('Prompt {{ $json.title }} on items without title: the error names the expression and the fields the input has', async () => {
+		await timed('expression error', async () => {
+			await openWorkflow(page, server!.base, 'gptImgPromptTypo');
+			await page.click(byId('execute-workflow-button'));
+			const nodeOnCanvas = page.locator(
+				`${byId('canvas-node')}[data-node-name="Generate from a title"]`,
+			);
+			await nodeOnCanvas.locator(byId('canvas-node-status-error')).waitFor({ timeout: 60000 });
+			expect(fakes.evoLink.counts.total).toBe(0);
+			await nodeOnCanvas.dblclick();
+			const output = page.locator(byId('output-panel'));
+			await output
+				.getByText('Prompt is empty: the expression {{ $json.title }} gave nothing')
+				.first()
+				.waitFor();
+			await expect(output.innerText()).resolves.toContain(
+				'The input item has the fields prompt, id. Check the field name in the expression.',
+			);
+			await shot('prompt-expression-error');
 		});
 	});
 });

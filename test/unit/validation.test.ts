@@ -44,7 +44,7 @@ describe('shared validation', () => {
 		});
 		expect(checkRequest(request({ operation: 'edit' }), evoLinkAdapter, 0)).toMatchObject({
 			field: 'Image URLs',
-			message: expect.stringContaining('has no image'),
+			message: expect.stringContaining('Edit needs at least one image'),
 		});
 		expect(checkRequest(request({ operation: 'edit' }), evoLinkAdapter, 17)).toMatchObject({
 			message: 'and Input Binary Fields have 17 images together; at most 16 are taken',

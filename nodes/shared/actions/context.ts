@@ -20,6 +20,7 @@ import type { Kind } from '../spend';
 import type { ItemSettings } from '../settings';
 import { secretsOf, TaskClient } from '../taskClient';
 import type { ProviderAdapter } from '../types';
+import type { ValueSource } from '../validation';
 
 /** Everything an operation may use; one per node execution. */
 export interface OperationContext {
@@ -67,6 +68,12 @@ export interface OperationModule {
 	prepare: Prepare;
 	/** Runs once per execution whatever the number of items (Get Credits), paired to all of them. */
 	once?: boolean;
+}
+
+/** What a parameter's error can say of where its value came from (see ValueSource). */
+export function valueSource(fn: IExecuteFunctions, itemIndex: number, name: string): ValueSource {
+	const json = fn.getInputData()[itemIndex]?.json ?? {};
+	return { written: fn.getNode().parameters?.[name], fields: Object.keys(json) };
 }
 
 /** How many result images one execution downloads at once. */

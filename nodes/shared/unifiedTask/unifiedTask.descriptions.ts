@@ -125,8 +125,8 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 				required: true,
 				placeholder: 'e.g. https://n8n.example.com/webhook/gpt-image',
 				description:
-					'The Production URL of a GPT Image Trigger node, or any HTTPS endpoint; the provider posts the finished task there',
-				hint: 'Public HTTPS only (no private or local addresses), at most 2,048 characters',
+					'Where the provider posts the finished task: the Production URL of a GPT Image Callback Trigger node, or any public HTTPS endpoint',
+				hint: 'Open the GPT Image Callback Trigger, set its Shared Secret first if you want one, then copy its Production URL (under Webhook URLs at the top of its panel) here. Public HTTPS only, no private or local addresses.',
 			},
 		],
 		taskIdPlaceholder: 'e.g. task-unified-1757156493-imcg5zqt',

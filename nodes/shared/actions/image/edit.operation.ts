@@ -83,7 +83,7 @@ async function readBinaries(
 	const inputLimit = Math.min(upload.maxBytes, adapter.inputImageLimit.maxBytes);
 	const limitWhy =
 		inputLimit === adapter.inputImageLimit.maxBytes
-			? adapter.inputImageLimit.source
+			? `${adapter.displayName}'s limit per input image`
 			: `the limit of ${adapter.displayName}'s file upload`;
 	const binaries: InputBinary[] = [];
 	for (const name of names) {

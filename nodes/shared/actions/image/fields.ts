@@ -82,7 +82,7 @@ export function inputImages({ adapter }: ProviderDefinition): INodeProperties[] 
 			placeholder: 'e.g. https://example.com/photo.png',
 			description:
 				'Public links to the images to edit, separated by commas or new lines, or an expression that returns a list',
-			hint: `Together with Input Binary Fields: 1-${MAX_INPUT_IMAGES} images, each at most ${Math.floor(adapter.inputImageLimit.maxBytes / 1048576)} MB (${adapter.inputImageLimit.source})`,
+			hint: `1-${MAX_INPUT_IMAGES} images together with Input Binary Fields, each at most ${Math.floor(adapter.inputImageLimit.maxBytes / 1048576)} MB, of type ${adapter.imageUrlExtensions.map((e) => `.${e}`).join(' ')}`,
 		},
 		{
 			displayName: 'Input Binary Fields',
@@ -170,7 +170,7 @@ export function countAndCompletion(provider: ProviderDefinition): INodePropertie
 					name: 'Callback to a Trigger',
 					value: 'callback',
 					description:
-						'Return task IDs at once; the provider calls a GPT Image Trigger when the images are ready',
+						'Return task IDs at once; the provider calls a GPT Image Callback Trigger when the images are ready',
 				},
 			],
 			default: 'wait',

@@ -5,6 +5,7 @@ import { readSettings } from '../../settings';
 import { kindOf } from '../../spend';
 import type { ImageRequest } from '../../types';
 import { checkRequest, settingsProblem, textValue, wholeNumber } from '../../validation';
+import { valueSource } from '../context';
 import type { OperationContext, PreparedItem } from '../context';
 import { optionProblem, readProviderOptions } from './fields';
 
@@ -20,10 +21,15 @@ export async function prepareSubmit(
 ): Promise<PreparedItem> {
 	const { fn, adapter } = ctx;
 	const settings = readSettings(fn, itemIndex);
-	const prompt = textValue(fn.getNodeParameter('prompt', itemIndex, ''), 'Prompt');
+	const prompt = textValue(
+		fn.getNodeParameter('prompt', itemIndex, ''),
+		'Prompt',
+		valueSource(fn, itemIndex, 'prompt'),
+	);
 	const imageCount = wholeNumber(
 		fn.getNodeParameter('numberOfImages', itemIndex, 1),
 		'Number of Images',
+		valueSource(fn, itemIndex, 'numberOfImages'),
 	);
 	const typeProblem = prompt.problem ?? imageCount.problem ?? settingsProblem(settings);
 	if (typeProblem) throw fieldError(fn.getNode(), typeProblem, itemIndex);

@@ -1,6 +1,7 @@
 import { fieldError } from '../../errors';
 import { callLimits, readSettings } from '../../settings';
 import { checkTaskId, settingsProblem, textValue } from '../../validation';
+import { valueSource } from '../context';
 import type { OperationModule } from '../context';
 import { finishTasks } from './results';
 
@@ -24,7 +25,8 @@ export const waitForTask: OperationModule = {
 
 	prepare: async (ctx, itemIndex) => {
 		const settings = readSettings(ctx.fn, itemIndex);
-		const given = textValue(ctx.fn.getNodeParameter('taskId', itemIndex, ''), 'Task ID');
+		const written = valueSource(ctx.fn, itemIndex, 'taskId');
+		const given = textValue(ctx.fn.getNodeParameter('taskId', itemIndex, ''), 'Task ID', written);
 		const taskId = given.value.trim();
 		const problem = given.problem ?? settingsProblem(settings) ?? checkTaskId(taskId, ctx.adapter);
 		if (problem) throw fieldError(ctx.fn.getNode(), problem, itemIndex);
