@@ -45,7 +45,9 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
 		now: () => Date.now(),
 	};
 	await CHECKS[options.provider.adapter.wireFormat](context);
-	const rows = obs.rows(options.provider.adapter.facts, options.spendOne);
+	const rows = obs
+		.rows(options.provider.adapter.facts, options.spendOne)
+		.map((row) => ({ ...row, observed: http.masker.text(row.observed) }));
 	const name = options.provider.adapter.displayName;
 	const what = options.spendOne ? 'free checks and one cheapest task' : 'free checks only';
 	const table = renderTable(
