@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import { currentClock } from './clock';
-import { basisOf, fixFor, routeOf } from './guesses';
+import { fixFor, routeOf } from './guesses';
 import type { MissingRoute } from './guesses';
 import type { HttpCall, ProviderAdapter } from './types';
 import { credentialHeaders } from './credentialAuth';
@@ -192,8 +192,10 @@ function keyByStatusRoute(
 	const body = status.ok ? status.parsed?.value : undefined;
 	const answered = status.ok && (code < 300 || code === 400 || !routeMissing(adapter, code, body));
 	if (answered) {
+		const guess =
+			balance.fact && balance.fact.confidence !== 'documented' ? ', a guess of this package' : '';
 		return ok(
-			`Connected: ${name} accepted the key (its ${statusRoute.route} answered). But ${name} has no ${balance.route}: ${basisOf(name, balance)}. So Get Credits and Check Balance First cannot be used with ${name}; everything else works (Max Credits per Execution counts the price each task reports). ${fixFor(adapter, balance)}`,
+			`Connected: ${name} accepted the key (its ${statusRoute.route} answered), but it has no ${balance.route}, where this package reads the balance${guess}. Get Credits and Check Balance First cannot be used; everything else works. ${fixFor(adapter, balance)}`,
 		);
 	}
 	if (!status.ok) {

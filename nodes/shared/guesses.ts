@@ -48,7 +48,7 @@ export function fixFor(adapter: ProviderAdapter, missing: MissingRoute): string 
 	const base = adapter.facts.baseUrl?.value;
 	const check = `Check the Base URL of the ${adapter.displayName} credential${typeof base === 'string' ? ` (the default is ${base})` : ''}`;
 	if (missing.fact?.confidence === 'documented') return `${check}.`;
-	return `${check}; if it is right, the package's assumption is wrong: please report it at ${ISSUES_URL} (\`npm run probe\` with your key shows what the API answers).`;
+	return `${check}; if it is right, the package's assumption is wrong: please report it at ${ISSUES_URL}.`;
 }
 
 /** The description of an error whose route answered 404 or 405 and said nothing of the task. */
@@ -68,6 +68,8 @@ export function explainRefusal<E>(adapter: ProviderAdapter, request: ImageReques
 	if (!/prompt/i.test(`${target.message ?? ''} ${target.description ?? ''}`)) return error;
 	const length = Array.from(request.prompt).length;
 	const note = `${adapter.displayName} takes ${model.name} prompts of up to ${count(model.promptMaxLength)} tokens (about ${count(model.promptMaxLength * 4)} characters of English, fewer in other languages); this one has ${count(length)} characters. Shorten the prompt; the refusal cost nothing.`;
-	target.description = target.description ? `${target.description} ${note}` : note;
+	// n8n repeats the provider's message as the description when there is none of its own.
+	const own = target.description && !(target.message ?? '').endsWith(target.description);
+	target.description = own ? `${target.description!.replace(/[.\s]*$/, '.')} ${note}` : note;
 	return error;
 }

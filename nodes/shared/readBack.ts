@@ -27,6 +27,9 @@ type Verdict = KeptCheck[] | undefined;
 
 const NO_TURN: Turn = { first: false, abandon: () => undefined };
 
+/** A record that shows nothing kept: compared with a call, it lists every field the call sent. */
+const EMPTY_RECORD: TaskSnapshot = { taskId: '', status: 'queued', imageUrls: [] };
+
 export class ReadBack {
 	/** The verdict of each combination of readings: the checks of its first task (undefined: unread). */
 	private readonly verdicts = new Map<string, Promise<Verdict | 'abandoned'>>();
@@ -35,6 +38,7 @@ export class ReadBack {
 	/** Task ID -> the combination it was sent in, or its own checks (submit-answer read-back). */
 	private readonly taskKeys = new Map<string, string>();
 	private readonly ownChecks = new Map<string, KeptCheck[]>();
+	private readonly taskFields = new Map<string, Set<string>>();
 	/** Shapes of each reading that a provider dropped: never switched back to. */
 	private readonly dropped = new Map<string, Set<string>>();
 
@@ -96,8 +100,13 @@ export class ReadBack {
 			this.ownChecks.set(taskId, capability.compare(sent.call, sent.snapshot));
 			return;
 		}
+		// A call with nothing worth reading is not judged by another call's read.
+		if (turn.key === undefined) return;
 		const key = this.keyOf(sent.shapes ?? this.shapes.current());
 		this.taskKeys.set(taskId, key);
+		// The fields this call sent: another task's read says nothing of fields it did not send.
+		const every = capability.compare(sent.call, { ...EMPTY_RECORD, kept: {} });
+		this.taskFields.set(taskId, new Set(every.map((c) => c.field)));
 		if (!turn.first) return;
 		const read = await client.status(taskId, limits).catch(() => undefined);
 		const checks = read ? capability.compare(sent.call, read) : undefined;
@@ -129,7 +138,9 @@ export class ReadBack {
 		const own = this.ownChecks.get(taskId);
 		if (own) return own;
 		const key = this.taskKeys.get(taskId);
-		return key === undefined ? undefined : this.settled.get(key);
+		const fields = this.taskFields.get(taskId);
+		const checks = key === undefined ? undefined : this.settled.get(key);
+		return checks?.filter((check) => fields?.has(check.field) ?? false);
 	}
 
 	/**

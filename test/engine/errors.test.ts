@@ -267,10 +267,12 @@ describe('credential tests', () => {
 			expect(missing.status).toBe('OK');
 			expect(missing.message).toMatch(
 				new RegExp(
-					`^Connected: ${name} accepted the key \\(its GET /v\\d/\\w+/\\{id\\} answered\\)\\. But ${name} has no GET ${path}: `,
+					`^Connected: ${name} accepted the key \\(its GET /v\\d/\\w+/\\{id\\} answered\\), but it has no GET ${path}, where this package reads the balance`,
 				),
 			);
-			expect(missing.message).toMatch(/So Get Credits and Check Balance First cannot be used/);
+			expect(missing.message).toMatch(
+				/Get Credits and Check Balance First cannot be used; everything else works\. Check the Base URL/,
+			);
 			// One read of the balance route, one of the status route with a task no one has.
 			expect(fakes[node].counts.keyChecks).toBe(1);
 			expect(fakes[node].counts.statusPolls).toBe(1);
