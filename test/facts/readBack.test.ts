@@ -142,8 +142,6 @@ describe('StarMagic/EvoLink: the submit answer shows the model that runs', () =>
 });
 
 describe("Apiframe's comparison of a job's record with what was sent (pure)", () => {
-	const { apiframeAdapter } =
-		require('../../nodes/Apiframe/Apiframe.adapter') as typeof import('../../nodes/Apiframe/Apiframe.adapter');
 	const call = apiframeAdapter.buildSubmit(
 		{
 			operation: 'edit',
