@@ -17,6 +17,8 @@ export interface MissingRoute {
 	route: string;
 	/** The adapter's fact the route comes from. */
 	fact?: Fact;
+	/** Which of the credential's addresses it was sent to. */
+	base?: HttpCall['base'];
 }
 
 /** The route of a call as the fact table states it: "GET /v1/tasks/{id}". */
@@ -29,7 +31,7 @@ export function routeOf(adapter: ProviderAdapter, call: HttpCall): MissingRoute 
 			: typeof (value as { path?: unknown })?.path === 'string'
 				? String((value as { path: string }).path)
 				: call.path;
-	return { route: `${call.method} ${path}`, fact: entry };
+	return { route: `${call.method} ${path}`, fact: entry, base: call.base };
 }
 
 /** "(a guess: copied from EvoLink: …)", said of the route's fact. */
@@ -46,7 +48,10 @@ export function basisOf(provider: string, missing: MissingRoute): string {
 /** What to do: check the Base URL; for a guess, report it. */
 export function fixFor(adapter: ProviderAdapter, missing: MissingRoute): string {
 	const base = adapter.facts.baseUrl?.value;
-	const check = `Check the Base URL of the ${adapter.displayName} credential${typeof base === 'string' ? ` (the default is ${base})` : ''}`;
+	const check =
+		missing.base === 'files'
+			? `Check the File Upload URL of the ${adapter.displayName} credential`
+			: `Check the Base URL of the ${adapter.displayName} credential${typeof base === 'string' ? ` (the default is ${base})` : ''}`;
 	if (missing.fact?.confidence === 'documented') return `${check}.`;
 	return `${check}; if it is right, the package's assumption is wrong: please report it at ${ISSUES_URL}.`;
 }

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type * as LedgerModule from '../../nodes/shared/ledger';
 import type * as MemoryModule from '../../nodes/GptImageTrigger/memory';
 import { deliveryFor } from '../engine/deliveries';
-import { createTrigger, REPO_ROOT } from '../engine/harness';
+import { createTrigger, REPO_ROOT, testCredential } from '../engine/harness';
+import { pngBytes } from '../fakes';
 import type { TriggerHandle } from '../engine/harness';
 import { credentialsFor, FAST, runImage, startFakes, stopFakes } from '../engine/setup';
 import type { Fakes } from '../engine/setup';
@@ -100,6 +101,46 @@ describe('StarMagic without the guessed status route', () => {
 		const [task] = [...fakes.starMagic.tasks.keys()];
 		expect(result.error?.description).toMatch(/^StarMagic has no GET \/v1\/tasks\/\{id\}/);
 		expect(`${result.error?.message} ${result.error?.description}`).toContain(task);
+	});
+});
+
+describe('EvoLink without its documented upload route', () => {
+	it('an edit with a binary input names the route and the File Upload URL, nothing is submitted', async () => {
+		fakes.evoLink.options.wrongFacts = ['upload'];
+		const result = await runImage(
+			fakes,
+			'evoLink',
+			{ operation: 'edit', prompt: 'brighter', binaryFields: 'data', options: FAST },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							data: { buffer: pngBytes(32, 32, 1), mimeType: 'image/png', fileName: 'a.png' },
+						},
+					},
+				],
+			},
+		);
+		expect(result.error?.description).toMatch(
+			/^EvoLink has no POST \/api\/v1\/files\/upload\/stream: POST \/api\/v1\/files\/upload\/stream is where EvoLink's documents put it/,
+		);
+		expect(result.error?.description).toMatch(
+			/Check the File Upload URL of the EvoLink credential\.$/,
+		);
+		expect(fakes.evoLink.counts.submitRequests).toBe(0);
+	});
+});
+
+describe('the credential test of StarMagic without the guessed balance route', () => {
+	it('says the key works, which features need the route, and that the route was a guess', async () => {
+		fakes.starMagic.options.wrongFacts = ['balanceRoute'];
+		const result = await testCredential('starMagicApi', credentialsFor(fakes).starMagicApi);
+		expect(result).toEqual({
+			status: 'OK',
+			message:
+				"Connected: StarMagic accepted the key (its GET /v1/tasks/{id} answered), but it has no GET /v1/credits, where this package reads the balance, a guess of this package. Get Credits and Check Balance First cannot be used; everything else works. Check the Base URL of the StarMagic credential (the default is https://api.starmagic.ai); if it is right, the package's assumption is wrong: please report it at https://github.com/n8n-nodes-gpt-image/n8n-nodes-gpt-image/issues.",
+		});
 	});
 });
 

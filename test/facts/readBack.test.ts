@@ -4,6 +4,8 @@
  * dropped without a word is a warning on that item, the next items send the other reading, and
  * it costs one free read per combination of readings, never one per item.
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { apiframeAdapter } from '../../nodes/Apiframe/Apiframe.adapter';
 import { FAST, runImage, startFakes, stopFakes } from '../engine/setup';
 import type { Fakes } from '../engine/setup';
@@ -155,7 +157,7 @@ describe("Apiframe's comparison of a job's record with what was sent (pure)", ()
 		1,
 		'key',
 	);
-	const job = (kept: Record<string, unknown> | undefined, callbackRecorded?: boolean) => ({
+	const job = (kept: IDataObject | undefined, callbackRecorded?: boolean) => ({
 		taskId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
 		status: 'queued' as const,
 		imageUrls: [],
@@ -165,7 +167,10 @@ describe("Apiframe's comparison of a job's record with what was sent (pure)", ()
 	const compare = apiframeAdapter.readBack!.compare;
 
 	it('everything kept: every check says so', () => {
-		const kept = { ...call.json, gptImageParams: { ...(call.json!.gptImageParams as object) } };
+		const kept = {
+			...call.json,
+			gptImageParams: { ...(call.json!.gptImageParams as IDataObject) },
+		};
 		expect(compare(call, job(kept, true)).map((c) => [c.field, c.kept])).toEqual([
 			['webhookUrl', true],
 			['gptImageParams.aspect_ratio', true],

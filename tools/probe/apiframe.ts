@@ -36,17 +36,21 @@ export async function probeApiframe(c: ProbeContext): Promise<void> {
 	else obs.differs('keyPrefix', `the key does not start with ${prefix}`);
 
 	const balance = await http.send({ method: 'GET', path: facts.balanceRoute.value });
-	const madeUpKey = await http.send({
-		method: 'GET',
-		path: facts.balanceRoute.value,
-		key: 'madeUp',
-	});
+	// A made-up key, at the balance route and (should that route be missing) at the status route.
+	const madeUpAnswers = [
+		await http.send({ method: 'GET', path: facts.balanceRoute.value, key: 'madeUp' }),
+		await http.send({ method: 'GET', path: statusPath(adapter.taskId.madeUp), key: 'madeUp' }),
+	];
+	const madeUpKey = madeUpAnswers.find(refusedKey) ?? madeUpAnswers[0];
 	const unknown = await http.send({ method: 'GET', path: statusPath(adapter.taskId.madeUp) });
 	const foreign = await http.send({ method: 'GET', path: statusPath('n8n-probe-not-a-uuid') });
 
 	const keyWorks = !refusedKey(balance) && !refusedKey(unknown) && balance.status !== 0;
 	if (keyWorks && refusedKey(madeUpKey))
-		obs.ok('auth', `with the key: ${balance.status}; with a made-up key: ${madeUpKey.status}`);
+		obs.ok(
+			'auth',
+			`with the key: ${balance.status} (balance), ${unknown.status} (status); with a made-up key: ${madeUpKey.status}`,
+		);
 	else
 		obs.differs(
 			'auth',

@@ -37,18 +37,22 @@ export async function probeUnified(c: ProbeContext): Promise<void> {
 
 	// Balance route and its answer, with the key; authentication with a made-up key.
 	const balance = await http.send({ method: 'GET', path: facts.balanceRoute.value });
-	const madeUpKey = await http.send({
-		method: 'GET',
-		path: facts.balanceRoute.value,
-		key: 'madeUp',
-	});
+	// A made-up key, at the balance route and (should that route be missing) at the status route.
+	const madeUpAnswers = [
+		await http.send({ method: 'GET', path: facts.balanceRoute.value, key: 'madeUp' }),
+		await http.send({ method: 'GET', path: statusPath(adapter.taskId.madeUp), key: 'madeUp' }),
+	];
+	const madeUpKey = madeUpAnswers.find(refusedKey) ?? madeUpAnswers[0];
 	// The status route with a well-formed ID no task has, and with an ID of another form.
 	const unknown = await http.send({ method: 'GET', path: statusPath(adapter.taskId.madeUp) });
 	const foreign = await http.send({ method: 'GET', path: statusPath('n8n-probe-not-a-task-id') });
 
 	const keyWorks = !refusedKey(balance) && !refusedKey(unknown) && balance.status !== 0;
 	if (keyWorks && refusedKey(madeUpKey))
-		obs.ok('auth', `with the key: ${balance.status}; with a made-up key: ${madeUpKey.status}`);
+		obs.ok(
+			'auth',
+			`with the key: ${balance.status} (balance), ${unknown.status} (status); with a made-up key: ${madeUpKey.status}`,
+		);
 	else
 		obs.differs(
 			'auth',
