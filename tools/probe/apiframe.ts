@@ -36,6 +36,11 @@ export async function probeApiframe(c: ProbeContext): Promise<void> {
 	else obs.differs('keyPrefix', `the key does not start with ${prefix}`);
 
 	const balance = await http.send({ method: 'GET', path: facts.balanceRoute.value });
+	if (balance.status === 0) {
+		// No HTTP answer at all: nothing about the API can be told (the Base URL, the network).
+		c.unreachable = `${c.http.origin} gave no answer (${balance.failure ?? 'unknown'})`;
+		return;
+	}
 	// A made-up key, at the balance route and (should that route be missing) at the status route.
 	const madeUpAnswers = [
 		await http.send({ method: 'GET', path: facts.balanceRoute.value, key: 'madeUp' }),
@@ -104,7 +109,8 @@ export async function probeApiframe(c: ProbeContext): Promise<void> {
 		path: facts.upload.value.path,
 		file: EMPTY_FILE,
 	});
-	if (upload.status === 404 || upload.status === 405)
+	if (upload.status === 0) obs.unchecked('upload', shortAnswer(upload));
+	else if (upload.status === 404 || upload.status === 405)
 		obs.differs('upload', `${shortAnswer(upload)}: no such route`);
 	else if (!refusedKey(upload)) obs.ok('upload', `an empty file: ${shortAnswer(upload)}`);
 

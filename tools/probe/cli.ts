@@ -3,7 +3,8 @@
  * API with your key (README, "Checking the facts with a real key"), and prints a Markdown table.
  * `npm run probe -- --against-fakes [--show <provider>:<fact>]`: the same against the fake
  * providers, each checkable fact played wrong in turn. Exits 1 when a fact differs (or, against
- * the fakes, when a fact played wrong is not reported), 2 on a usage error. Never prints the key.
+ * the fakes, when a fact played wrong is not reported), 2 on a usage error or when the API gave no
+ * answer at all. Never prints the key.
  */
 import { PROVIDERS } from '../../nodes/providers';
 import { Masker } from '../../nodes/shared/mask';
@@ -47,6 +48,7 @@ async function main(args: string[]): Promise<number> {
 		);
 	const result = await runProbe({ provider, apiKey, api, files, spendOne });
 	process.stdout.write(`${result.table}\n`);
+	if (result.unreachable) return 2;
 	return result.differs ? 1 : 0;
 }
 

@@ -14,6 +14,8 @@ export interface ProbeContext {
 	maxWaitMs: number;
 	sleep(ms: number): Promise<void>;
 	now(): number;
+	/** Set when the API gave no HTTP answer at all: nothing could be checked. */
+	unreachable?: string;
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -45,12 +45,15 @@ export const MADE_UP_KEY = 'n8n-probe-not-a-real-key-0000';
 
 export class ProbeHttp {
 	readonly masker: Masker;
+	/** The API's origin, for messages. */
+	readonly origin: string;
 
 	constructor(
 		private readonly target: ProbeTarget,
 		private readonly timeoutMs = 30_000,
 	) {
 		this.masker = new Masker([target.apiKey]);
+		this.origin = new URL(target.api).origin;
 	}
 
 	private headersFor(key: ProbeRequest['key']): Record<string, string> {

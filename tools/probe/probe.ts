@@ -25,6 +25,8 @@ export interface ProbeOptions extends ProbeTarget {
 
 export interface ProbeResult {
 	rows: Row[];
+	/** Why nothing could be checked (no HTTP answer from the API), when so. */
+	unreachable?: string;
 	/** The Markdown table, every observed text masked. */
 	table: string;
 	differs: boolean;
@@ -55,7 +57,13 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
 		rows,
 		http.masker,
 	);
-	return { rows, table, differs: rows.some((r) => r.verdict === 'DIFFERS') };
+	const { unreachable } = context;
+	return {
+		rows,
+		table: unreachable ? `${table}\n\nNothing was checked: ${unreachable}.` : table,
+		differs: rows.some((r) => r.verdict === 'DIFFERS'),
+		unreachable,
+	};
 }
 
 /** A provider by its key or name, in any letter case ("evolink", "EvoLink"). */

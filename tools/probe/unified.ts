@@ -37,6 +37,11 @@ export async function probeUnified(c: ProbeContext): Promise<void> {
 
 	// Balance route and its answer, with the key; authentication with a made-up key.
 	const balance = await http.send({ method: 'GET', path: facts.balanceRoute.value });
+	if (balance.status === 0) {
+		// No HTTP answer at all: nothing about the API can be told (the Base URL, the network).
+		c.unreachable = `${c.http.origin} gave no answer (${balance.failure ?? 'unknown'})`;
+		return;
+	}
 	// A made-up key, at the balance route and (should that route be missing) at the status route.
 	const madeUpAnswers = [
 		await http.send({ method: 'GET', path: facts.balanceRoute.value, key: 'madeUp' }),
@@ -148,7 +153,8 @@ export async function probeUnified(c: ProbeContext): Promise<void> {
 			path: upload.path,
 			file: EMPTY_FILE,
 		});
-		if (sent.status === 404 || sent.status === 405)
+		if (sent.status === 0) obs.unchecked('upload', shortAnswer(sent));
+		else if (sent.status === 404 || sent.status === 405)
 			obs.differs('upload', `${shortAnswer(sent)}: no such route`);
 		else if (refusedKey(sent))
 			obs.differs('upload', `the key was refused there: ${shortAnswer(sent)}`);
