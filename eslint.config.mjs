@@ -50,7 +50,7 @@ export default tseslint.config(
 		},
 	},
 	{
-		files: ['test/**/*.ts', 'bench/**/*.ts'],
+		files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
 		extends: [tseslint.configs.recommended],
 		rules: {
 			'@typescript-eslint/no-require-imports': 'off',

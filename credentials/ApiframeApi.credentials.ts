@@ -12,9 +12,6 @@ export class ApiframeApi implements ICredentialType {
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://console.apiframe.ai';
 
-	/** How this provider's keys begin; the credential test says so when a refused key does not. */
-	static readonly keyPrefix = 'afk_';
-
 	properties: INodeProperties[] = [
 		{
 			displayName: `Get your API key from <a href="${ApiframeApi.keyPageUrl}" target="_blank">${ApiframeApi.keyPageUrl.replace('https://', '')}</a>`,

@@ -12,9 +12,6 @@ export class EvoLinkApi implements ICredentialType {
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://evolink.ai/dashboard/keys';
 
-	/** How this provider's keys begin; the credential test says so when a refused key does not. */
-	static readonly keyPrefix = 'sk-';
-
 	properties: INodeProperties[] = [
 		{
 			displayName: `Get your API key from <a href="${EvoLinkApi.keyPageUrl}" target="_blank">${EvoLinkApi.keyPageUrl.replace('https://', '')}</a>`,

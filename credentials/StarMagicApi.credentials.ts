@@ -13,12 +13,6 @@ export class StarMagicApi implements ICredentialType {
 	/** Where a user creates a key; shown as a link at the top of the form. */
 	static readonly keyPageUrl = 'https://starmagic.ai/app/api-keys';
 
-	/**
-	 * How this provider's keys begin; the credential test says so when a refused key does not.
-	 * ASSUMPTION (docs/providers.md, "StarMagic"): its keys look like EvoLink's.
-	 */
-	static readonly keyPrefix = 'sk-';
-
 	properties: INodeProperties[] = [
 		{
 			displayName: `Get your API key from <a href="${StarMagicApi.keyPageUrl}" target="_blank">${StarMagicApi.keyPageUrl.replace('https://', '')}</a>`,

@@ -5,13 +5,20 @@ import { adviceFrom } from '../shared/errors';
 import { parseBody, ResponseShapeError } from '../shared/schema';
 import { shapeOf } from '../shared/readings';
 import type {
+	HttpCall,
+	KeptCheck,
 	ModelInfo,
 	ProviderAdapter,
 	ProviderError,
 	TaskSnapshot,
 	TaskStatus,
-	WireReading,
 } from '../shared/types';
+import {
+	APIFRAME_FACTS,
+	ASPECT_RATIO_READING,
+	INPUT_IMAGES_READING,
+	WEBHOOK_READING,
+} from './Apiframe.facts';
 import {
 	acceptedSchema,
 	errorSchema,
@@ -22,21 +29,12 @@ import {
 	uploadSchema,
 } from './Apiframe.schemas';
 
-const STATUS: Record<string, TaskStatus> = {
-	QUEUED: 'queued',
-	PROCESSING: 'processing',
-	COMPLETED: 'completed',
-	FAILED: 'failed',
-	CANCELLED: 'cancelled',
-};
+export { ASPECT_RATIO_READING, INPUT_IMAGES_READING, WEBHOOK_READING };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
+const FACTS = APIFRAME_FACTS;
+const STATUS: Record<string, TaskStatus> = FACTS.statusWords.value;
 /** Each model keeps its parameters in its own object. */
-const PARAMS_KEY: Record<string, string> = {
-	'gpt-image-1.5': 'gptImageParams',
-	'gpt-image-2': 'gptImage2Params',
-};
+const PARAMS_KEY = FACTS.paramsKey.value;
 
 /** Node parameter name -> Apiframe field inside the params object. */
 const PARAM_FIELDS: Record<string, string> = {
@@ -68,51 +66,21 @@ const ADVICE: Array<[RegExp, string]> = [
 ];
 
 /**
- * Where Apiframe's documents disagree (README, "Provider facts"). The OpenAPI schema bundled in
- * its official SDK is generated from the backend's validators, so its shape is sent first; the
- * model page's shape is the fallback after a 400 that names the field.
+ * Credits per image from Apiframe's pages: two versions of the table disagree (gpt-image-1.5
+ * high: 24 or 14); the higher one is kept, so an estimate never lets spending pass a cap. The
+ * jobs' own creditCost comes first.
  */
-export const WEBHOOK_READING: WireReading = {
-	point: 'webhook field',
-	shapes: ['webhookUrl', 'webhook_url'],
-	named: /webhook_?url|webhookEvents/i,
-	evidence:
-		"Apiframe's OpenAPI schema and webhook guide name the field webhookUrl, its GPT Image model page webhook_url.",
-};
+const LIST_PRICE = FACTS.priceTable.value;
 
-export const INPUT_IMAGES_READING: WireReading = {
-	point: 'input_images',
-	shapes: ['array', 'string'],
-	named: /input_images/,
-	unfit: (request, shape) =>
-		shape === 'string' && request.imageUrls.length > 1
-			? "Only one image fits the page's reading: give one input image per item."
-			: undefined,
-	evidence:
-		"Apiframe's OpenAPI schema takes input_images as a list of URLs, its GPT Image model page as one URL.",
-};
-
-export const ASPECT_RATIO_READING: WireReading = {
-	point: 'aspect_ratio',
-	shapes: ['params', 'top'],
-	named: /aspect_ratio/,
-	evidence:
-		"Apiframe's OpenAPI schema has aspect_ratio among the model's params; its model page lists the ratios as a feature, not among the model's six params.",
-};
-
-/**
- * Credits per image from Apiframe's pages (docs/providers.md, "Result lifetime, base64,
- * pricing"). Two versions of the table disagree (gpt-image-1.5 high: 24 or 14): the higher one is
- * kept, so an estimate never lets spending pass a cap. The jobs' own creditCost comes first.
- */
-const LIST_PRICE: Record<string, Record<string, number>> = {
-	'gpt-image-1.5': { low: 4, medium: 9, high: 24, auto: 24 },
-	'gpt-image-2': { low: 4, medium: 9, high: 23, auto: 23 },
-};
-
+const PROMPT_MAX = FACTS.promptLimit.value;
 export const APIFRAME_MODELS: ModelInfo[] = [
-	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 10 },
-	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 2000, maxImagesPerTask: 10 },
+	{
+		value: 'gpt-image-1.5',
+		name: 'GPT Image 1.5',
+		promptMaxLength: PROMPT_MAX,
+		maxImagesPerTask: 10,
+	},
+	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: PROMPT_MAX, maxImagesPerTask: 10 },
 ];
 
 function imagesOf(result: unknown, status: TaskStatus): string[] {
@@ -151,7 +119,62 @@ function jobSnapshot(job: ReturnType<typeof jobSchema.parse>): TaskSnapshot {
 			typeof job.webhookStatus === 'string'
 				? /^(delivered|sent)$/i.test(job.webhookStatus)
 				: undefined,
+		kept: job.input ? (job.input as IDataObject) : undefined,
 	};
+}
+
+const isObject = (value: unknown): value is IDataObject =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const shownText = (value: unknown): string =>
+	value === undefined || value === null ? 'none' : JSON.stringify(value);
+
+/**
+ * What a job shows of the request it was created from, compared with what was sent: the webhook
+ * by its webhookStatus, the rest by the job's `input` where it shows one. Only fields a user would
+ * miss are compared (a dropped `aspect_ratio` of 1:1, the default, changes nothing).
+ */
+function compareKept(call: HttpCall, job: TaskSnapshot): KeptCheck[] {
+	const body = call.json ?? {};
+	const key = PARAMS_KEY[String(body.model)] ?? '';
+	const params = isObject(body[key]) ? (body[key] as IDataObject) : {};
+	const input = job.kept;
+	const stored = input && isObject(input[key]) ? (input[key] as IDataObject) : {};
+	const checks: KeptCheck[] = [];
+	if (body.webhookUrl !== undefined || body.webhook_url !== undefined) {
+		const field = body.webhookUrl !== undefined ? 'webhookUrl' : 'webhook_url';
+		checks.push({ field, kept: job.callbackRecorded, reading: WEBHOOK_READING.point });
+	}
+	const ratioOnTop = body.aspect_ratio !== undefined;
+	const ratio = ratioOnTop ? body.aspect_ratio : params.aspect_ratio;
+	if (ratio !== undefined && ratio !== '1:1') {
+		const keptRatio = ratioOnTop ? input?.aspect_ratio : stored.aspect_ratio;
+		checks.push({
+			field: ratioOnTop ? 'aspect_ratio' : `${key}.aspect_ratio`,
+			kept: input ? keptRatio === ratio : undefined,
+			reading: ASPECT_RATIO_READING.point,
+			shown: shownText(keptRatio),
+		});
+	}
+	if (params.input_images !== undefined) {
+		const images = stored.input_images;
+		const present = typeof images === 'string' || (Array.isArray(images) && images.length > 0);
+		checks.push({
+			field: `${key}.input_images`,
+			kept: input ? present : undefined,
+			reading: INPUT_IMAGES_READING.point,
+		});
+	}
+	if (input) {
+		const others = Object.keys(params).filter(
+			(name) => !/^(aspect_ratio|input_images)$/.test(name),
+		);
+		for (const name of others) {
+			if (stored[name] === undefined)
+				checks.push({ field: `${key}.${name}`, kept: false, shown: 'none' });
+		}
+	}
+	return checks;
 }
 
 /**
@@ -201,11 +224,16 @@ export const apiframeAdapter: ProviderAdapter = {
 	imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp', 'gif'],
 	// No limit is documented for input_images; its uploads endpoint takes images up to 25 MB.
 	inputImageLimit: {
-		maxBytes: 25 * 1048576,
+		maxBytes: FACTS.inputImageLimits.value,
 		source: 'Apiframe states no limit for input images; its file upload takes up to 25 MB',
 	},
-	taskId: { pattern: UUID, example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' },
+	taskId: {
+		pattern: FACTS.taskId.value,
+		example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+		madeUp: '00000000-0000-4000-8000-00000000c4ec',
+	},
 	idempotentSubmit: true,
+	facts: FACTS,
 	readings: [WEBHOOK_READING, INPUT_IMAGES_READING, ASPECT_RATIO_READING],
 
 	baseUrls(credentials) {
@@ -247,9 +275,10 @@ export const apiframeAdapter: ProviderAdapter = {
 		return {
 			method: 'POST',
 			base: 'api',
-			path: '/v2/images/generate',
+			path: FACTS.submitRoute.value,
 			json: body,
 			headers: { 'Idempotency-Key': idempotencyKey },
+			fact: 'submitRoute',
 		};
 	},
 
@@ -261,7 +290,8 @@ export const apiframeAdapter: ProviderAdapter = {
 	buildStatus: (taskId) => ({
 		method: 'GET',
 		base: 'api',
-		path: `/v2/jobs/${encodeURIComponent(taskId)}`,
+		path: FACTS.statusRoute.value.replace('{id}', encodeURIComponent(taskId)),
+		fact: 'statusRoute',
 	}),
 	parseStatus: (body) => jobSnapshot(parseBody(jobSchema, body, 'job status')),
 
@@ -269,19 +299,18 @@ export const apiframeAdapter: ProviderAdapter = {
 		build: (taskIds) => ({
 			method: 'GET',
 			base: 'api',
-			path: '/v2/jobs',
+			path: FACTS.listRoute.value,
 			qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) },
+			fact: 'listRoute',
 		}),
 		split: (body) =>
 			parseBody(jobListSchema, body, 'job list').jobs.map((job) => ({ taskId: job.id, body: job })),
 	},
 
-	// ASSUMPTION: no HTTPS or private-address rule is documented for webhookUrl.
+	// No HTTPS or private-address rule is documented for webhookUrl (the webhookRules fact).
 	callback: {
 		field: 'Webhook URL',
-		httpsOnly: false,
-		blockPrivateHosts: false,
-		maxLength: 2048,
+		...FACTS.webhookRules.value,
 		matches: (body, headers) =>
 			typeof body.jobId === 'string' || headers['x-webhook-signature'] !== undefined,
 		// The event envelope names the job jobId; the job schema calls it id.
@@ -291,18 +320,40 @@ export const apiframeAdapter: ProviderAdapter = {
 		reading: WEBHOOK_READING.point,
 	},
 
+	// The job is read once after the first submission: its webhookStatus and input show what it kept.
+	readBack: {
+		fromSubmitAnswer: false,
+		worthReading: (call) =>
+			compareKept(call, { taskId: '', status: 'queued', imageUrls: [] }).length > 0,
+		compare: compareKept,
+	},
+
 	upload: {
-		mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
-		maxBytes: 25 * 1048576,
-		build: (file) => ({ method: 'POST', base: 'api', path: '/v2/uploads', multipart: file }),
+		mimeTypes: FACTS.upload.value.mimeTypes,
+		maxBytes: FACTS.upload.value.maxBytes,
+		build: (file) => ({
+			method: 'POST',
+			base: 'api',
+			path: FACTS.upload.value.path,
+			multipart: file,
+			fact: 'upload',
+		}),
 		parse: (body) => parseBody(uploadSchema, body, 'upload').url,
 	},
 
 	parseError(statusCode, body): ProviderError {
 		const parsed = errorSchema.safeParse(body);
+		// An unknown job is a 404 whose text names the job; a missing route's says nothing of jobs.
+		const namesJob = parsed.success && FACTS.unknownTask.value.test(parsed.data.error);
+		const missing =
+			statusCode === 404 || statusCode === 405
+				? statusCode === 404 && namesJob
+					? 'task'
+					: 'route'
+				: undefined;
 		if (!parsed.success) {
 			const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
-			return { message: `HTTP ${statusCode}${text}` };
+			return { message: `HTTP ${statusCode}${text}`, missing };
 		}
 		const { error, details, creditsRequired, creditsAvailable } = parsed.data;
 		const detailText = details
@@ -319,7 +370,7 @@ export const apiframeAdapter: ProviderAdapter = {
 		} else if (statusCode === 401 || statusCode === 403) {
 			description = 'Check the API key (it starts with afk_) in the credential';
 		}
-		return { message: detailText ? `${error} (${detailText})` : error, description };
+		return { message: detailText ? `${error} (${detailText})` : error, description, missing };
 	},
 
 	failureAdvice: (error) => adviceFrom(ADVICE, error),
@@ -334,7 +385,12 @@ export const apiframeAdapter: ProviderAdapter = {
 			LIST_PRICE[request.model]?.[String(request.options.quality ?? 'auto')] ?? undefined,
 		pricedBy: ['quality'],
 		balance: {
-			build: () => ({ method: 'GET', base: 'api', path: '/v2/me' }),
+			build: () => ({
+				method: 'GET',
+				base: 'api',
+				path: FACTS.balanceRoute.value,
+				fact: 'balanceRoute',
+			}),
 			parse(body) {
 				const { team } = parseBody(meSchema, body, 'account');
 				return {

@@ -44,13 +44,15 @@ export const errorSchema = z.object({
 	creditsAvailable: z.number().optional(),
 });
 
-/** GET /v2/me: the team's credits (the team may be null). */
+/**
+ * GET /v2/me: the team's credits. The schema has `team` on every answer, null for a user without
+ * one; an answer without the field is not this route's (the balanceShape fact).
+ */
 export const meSchema = z.object({
 	team: z
 		.object({ credits: z.number(), name: z.string().optional(), plan: z.string().optional() })
 		.passthrough()
-		.nullable()
-		.optional(),
+		.nullable(),
 });
 
 export const uploadSchema = z.object({ url: z.string().url() });

@@ -1,14 +1,51 @@
 import { EvoLinkApi } from '../../credentials/EvoLinkApi.credentials';
+import { fact } from '../shared/facts';
 import type { ProviderDefinition } from '../shared/provider';
 import type { ModelInfo } from '../shared/types';
 import { createUnifiedTaskAdapter } from '../shared/unifiedTask/unifiedTask.adapter';
 import { unifiedTaskFields } from '../shared/unifiedTask/unifiedTask.descriptions';
+import { unifiedTaskFacts } from '../shared/unifiedTask/unifiedTask.facts';
 
-/** EvoLink documents the unified task API itself (docs/providers.md, "EvoLink"). */
+/**
+ * EvoLink documents the unified task API itself (docs/providers.md, "EvoLink"): its facts are the
+ * unified table, plus gpt-image-1, whose page EvoLink took offline.
+ */
+export const EVOLINK_FACTS = {
+	...unifiedTaskFacts('https://api.evolink.ai'),
+	modelGptImage1: fact('gpt-image-1', {
+		about: 'gpt-image-1 is still offered',
+		shown: 'the model `gpt-image-1` (its page was taken offline on 2026-05-29)',
+		confidence: 'inferred' as const,
+		source: "EvoLink's archived GPT Image 1 page; its own MCP server still lists it",
+		ifWrong: "EvoLink's 403 `model_access_denied` names the model; nothing is billed",
+		probe: 'none' as const,
+	}),
+};
+
+const { promptLimit, promptLimitV2, promptCeiling, onePerTask } = EVOLINK_FACTS;
 const MODELS: ModelInfo[] = [
-	{ value: 'gpt-image-1.5', name: 'GPT Image 1.5', promptMaxLength: 2000, maxImagesPerTask: 1 },
-	{ value: 'gpt-image-1', name: 'GPT Image 1', promptMaxLength: 2000, maxImagesPerTask: 10 },
-	{ value: 'gpt-image-2', name: 'GPT Image 2', promptMaxLength: 32000, maxImagesPerTask: 10 },
+	{
+		value: 'gpt-image-1.5',
+		name: 'GPT Image 1.5',
+		promptMaxLength: promptLimit.value.max,
+		promptUnit: promptLimit.value.unit,
+		promptCeiling: promptCeiling.value,
+		maxImagesPerTask: onePerTask.value ? 1 : 10,
+	},
+	{
+		value: 'gpt-image-1',
+		name: 'GPT Image 1',
+		promptMaxLength: promptLimit.value.max,
+		promptUnit: promptLimit.value.unit,
+		promptCeiling: promptCeiling.value,
+		maxImagesPerTask: 10,
+	},
+	{
+		value: 'gpt-image-2',
+		name: 'GPT Image 2',
+		promptMaxLength: promptLimitV2.value,
+		maxImagesPerTask: 10,
+	},
 ];
 
 export const evoLink: ProviderDefinition = {
@@ -19,14 +56,9 @@ export const evoLink: ProviderDefinition = {
 		credentialType: 'evoLinkApi',
 		models: MODELS,
 		maskModels: ['gpt-image-2'],
-		// Files API: jpeg/png/gif/webp; generation reads jpeg/png/webp.
-		upload: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp'], maxBytes: 50 * 1048576 },
-		// The English pages say 50 MB per input image, the Korean ones 10 MB: the stricter holds.
-		inputImageLimit: {
-			maxBytes: 10 * 1048576,
-			source:
-				"EvoLink's English pages allow 50 MB per image, its Korean pages 10 MB; the node keeps to 10 MB",
-		},
+		facts: EVOLINK_FACTS,
+		inputImageSource:
+			"EvoLink's English pages allow 50 MB per image, its Korean pages 10 MB; the node keeps to 10 MB",
 	}),
 	fields: unifiedTaskFields(MODELS),
 };

@@ -139,9 +139,16 @@ export function gateOf(trigger: string, now: number): Gate {
 /** Clients kept for a minute per trigger and credential: long enough for a burst of calls. */
 export const confirmClients = new Recent<unknown>(1000, 60 * 1000);
 
+/**
+ * Triggers that started a run to say they cannot confirm calls (a route of the provider is not
+ * where the package assumed it): one such run per trigger every ten minutes, the rest in the log.
+ */
+export const confirmAlerts = new Recent<true>(5000, 10 * 60 * 1000);
+
 /** Forgets everything, as a new process would (tests). */
 export function forgetDeliveries(): void {
 	startedRuns.clear();
+	confirmAlerts.clear();
 	unknownTasks.clear();
 	gates.clear();
 	confirmClients.clear();

@@ -9,7 +9,10 @@ import { cappedImageUrls } from '../shared/resultUrls';
 import { TaskClient } from '../shared/taskClient';
 import type { TaskSnapshot } from '../shared/types';
 import { CALLBACK_PROVIDERS, matchingProviders } from './callbacks';
-import { CONFIRM_LIMITS, confirmClients, gateOf, unknownTasks } from './memory';
+import { basisOf, fixFor, missingRouteText, routeOf } from '../shared/guesses';
+import { ledger } from '../shared/ledger';
+import { missingRouteOf } from '../shared/taskClient';
+import { CONFIRM_LIMITS, confirmAlerts, confirmClients, gateOf, unknownTasks } from './memory';
 
 /**
  * Who sent a callback, and what it may start a run with. A callback arrives on a public URL, so
@@ -116,7 +119,58 @@ async function confirmer(fn: IWebhookFunctions, provider: ProviderDefinition, tr
 	return made;
 }
 
-type Refusal = { status: keyof typeof ANSWERS; why?: string };
+/**
+ * Why a call is refused. With `alert`, the refusal is not about the call but about this trigger:
+ * it cannot confirm any call of the provider (a route is not where the package assumed it).
+ */
+type Refusal = { status: keyof typeof ANSWERS; why?: string; alert?: string };
+
+/**
+ * A call this trigger cannot confirm because of the provider's API, not the call: answered 503, so
+ * the provider delivers it again; said at error level in n8n's log every time, and by a run with
+ * one error item (at most one such run per trigger every ten minutes), so genuine callbacks are
+ * never refused without a word where the owner looks.
+ */
+function refuseWith(fn: IWebhookFunctions, refusal: Refusal, taskId: string, provider: string) {
+	if (!refusal.alert) return refuse(fn, refusal.status, refusal.why);
+	const node = fn.getNode().name;
+	fn.logger?.error(`GPT Image Callback Trigger "${node}": ${refusal.alert}`);
+	const answered = refuse(fn, 503);
+	const trigger = `${fn.getWorkflow().id}:${fn.getNode().id ?? node}`;
+	const now = currentClock().now();
+	if (confirmAlerts.get(trigger, now)) return answered;
+	confirmAlerts.set(trigger, true, now);
+	const json: IDataObject = {
+		provider,
+		taskId,
+		status: 'unconfirmed',
+		imageUrl: null,
+		error: { code: 'confirmation_failed', message: refusal.alert },
+	};
+	return { ...answered, workflowData: [[{ json }]] };
+}
+
+/** Why a read that the provider answered "not there" is about this trigger, not the call. */
+function confirmationAlert(
+	provider: ProviderDefinition,
+	taskId: string,
+	error: unknown,
+): string | undefined {
+	const { adapter } = provider;
+	const name = adapter.displayName;
+	const missing = missingRouteOf(error);
+	const fallback = `Meanwhile every ${name} callback is answered 503 and ${name} delivers it again a few times: to take them without this check, set Verification to Shared Secret Only with a Shared Secret.`;
+	if (missing) {
+		return `could not confirm task ${taskId}: ${missingRouteText(adapter, missing)} ${fallback}`;
+	}
+	const code = error instanceof NodeApiError ? Number(error.httpCode) : NaN;
+	// A task this n8n submitted itself exists: "not found" is about the credential or the route.
+	if (code === 404 && ledger.knows(taskId)) {
+		const route = routeOf(adapter, adapter.buildStatus(taskId));
+		return `${name} says it does not know task ${taskId}, which this n8n submitted: the ${name} credential selected in the trigger may belong to another account, or ${basisOf(name, route)} and it does not answer for ${name}'s tasks. ${fixFor(adapter, route)} ${fallback}`;
+	}
+	return undefined;
+}
 
 /**
  * One read of the task from the provider's API, within the trigger's gate, without retries (the
@@ -144,6 +198,8 @@ async function readTask(
 		const snapshot = await client.status(taskId, limits);
 		return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
 	} catch (error) {
+		const alert = confirmationAlert(provider, taskId, error);
+		if (alert) return { status: 503, alert };
 		const code = error instanceof NodeApiError ? Number(error.httpCode) : NaN;
 		if (code === 400 || code === 404) {
 			unknownTasks.set(`${provider.key}:${taskId}`, true, clock.now());
@@ -179,7 +235,7 @@ async function checkSigned(
 	if (claimed.finishedAt !== undefined && now - claimed.finishedAt < FRESH_MS) return verified;
 	// Old or undated: the provider's own record says whether this delivery was acknowledged already.
 	const job = await readTask(fn, provider, claimed.taskId, trigger);
-	if (!('taskId' in job)) return refuse(fn, job.status, job.why);
+	if (!('taskId' in job)) return refuseWith(fn, job, claimed.taskId, provider.adapter.displayName);
 	const old = job.finishedAt !== undefined && now - job.finishedAt >= FRESH_MS;
 	if (job.callbackDelivered && old) return notStarted(fn, { duplicate: true });
 	return verified;
@@ -204,6 +260,7 @@ export async function verifyCallback(
 	const trigger = `${fn.getWorkflow().id}:${fn.getNode().id ?? fn.getNode().name}`;
 	const masker = new Masker().with([String(fn.getNodeParameter('sharedSecret', '') ?? '')]);
 	let refusal: Refusal | undefined;
+	let alert: { refusal: Refusal; taskId: string; provider: string } | undefined;
 	for (const provider of candidates) {
 		const claimed = readBody(provider, body as IDataObject, masker);
 		if (!claimed) continue;
@@ -221,6 +278,11 @@ export async function verifyCallback(
 		}
 		const snapshot = await readTask(fn, provider, claimed.taskId, trigger);
 		// Another provider of the same shape may know the task; a busy one is asked again later.
+		if (!('taskId' in snapshot) && snapshot.alert) {
+			const name = provider.adapter.displayName;
+			alert ??= { refusal: snapshot, taskId: claimed.taskId, provider: name };
+			continue;
+		}
 		if (!('taskId' in snapshot) && snapshot.status === 403) refusal = snapshot;
 		if (!('taskId' in snapshot) && snapshot.status === 403) continue;
 		if (!('taskId' in snapshot)) return refuse(fn, snapshot.status, snapshot.why);
@@ -231,5 +293,6 @@ export async function verifyCallback(
 		const { apiBaseUrl } = await confirmer(fn, provider, trigger);
 		return { provider, snapshot, apiBaseUrl };
 	}
+	if (alert) return refuseWith(fn, alert.refusal, alert.taskId, alert.provider);
 	return refusal ? refuse(fn, refusal.status, refusal.why) : refuse(fn, 400);
 }

@@ -9,6 +9,9 @@ import type {
 } from 'n8n-workflow';
 
 import { currentClock } from './clock';
+import { fixFor, routeOf } from './guesses';
+import type { MissingRoute } from './guesses';
+import type { HttpCall, ProviderAdapter } from './types';
 import { credentialHeaders } from './credentialAuth';
 import { count, plainMessage } from './errors';
 import { Masker, secretsOf } from './mask';
@@ -42,10 +45,9 @@ interface FullResponse {
 	location?: string;
 }
 
-/** What the credential class says about its keys (static fields, next to its form). */
+/** Where the credential class says keys come from (a static field, next to its form). */
 interface KeyInfo {
 	keyPageUrl?: string;
-	keyPrefix?: string;
 }
 
 const ok = (message: string): INodeCredentialTestResult => ({ status: 'OK', message });
@@ -108,8 +110,6 @@ export async function checkCredential(
 	}
 	const cost = adapter.cost;
 	if (!cost) return fail(`${adapter.displayName} has no balance route to test the key with`);
-	const call = cost.balance.build();
-	const url = new URL(`${api}${call.path}`);
 
 	let headers: Record<string, string>;
 	try {
@@ -117,28 +117,40 @@ export async function checkCredential(
 	} catch (error) {
 		return fail(plainMessage(error));
 	}
-	const answer = await exchangeJson(
-		{
-			send: legacySender(helpers.request as unknown as LegacyRequest),
-			clock: currentClock(),
-			masker,
-			maxBytes: MAX_ANSWER_BYTES,
-		},
-		{
-			method: call.method,
-			url: url.toString(),
-			qs: call.qs,
-			headers,
-			timeoutMs: TIMEOUT_MS,
-			redirects: 'none',
-		},
-	);
+	const read = async (call: HttpCall) => {
+		const url = new URL(`${api}${call.path}`);
+		const answer = await exchangeJson(
+			{
+				send: legacySender(helpers.request as unknown as LegacyRequest),
+				clock: currentClock(),
+				masker,
+				maxBytes: MAX_ANSWER_BYTES,
+			},
+			{
+				method: call.method,
+				url: url.toString(),
+				qs: call.qs,
+				headers,
+				timeoutMs: TIMEOUT_MS,
+				redirects: 'none',
+			},
+		);
+		return { url, answer };
+	};
+	const balanceCall = cost.balance.build();
+	const { url, answer } = await read(balanceCall);
 	const response: FullResponse = { statusCode: answer.statusCode ?? 0 };
 	if (!answer.ok) {
 		if (answer.failure.networkCode !== 'EREDIRECT') return fail(unreachable(url.origin, answer));
 		response.location = answer.location;
 	}
 	const facts: Answer = { provider, apiKey, url, defaultUrl, response };
+	if (answer.ok && routeMissing(adapter, answer.statusCode, answer.parsed?.value)) {
+		// The balance route is not there: a status read of a task no one has tells whether the key works.
+		const { answer: status } = await read(adapter.buildStatus(adapter.taskId.madeUp));
+		const verdict = keyByStatusRoute(facts, routeOf(adapter, balanceCall), status);
+		return { ...verdict, message: mask(verdict.message) };
+	}
 	if (!answer.ok || response.statusCode < 200 || response.statusCode >= 300) {
 		return fail(notOk(facts));
 	}
@@ -152,6 +164,48 @@ export async function checkCredential(
 		// The key works; only the balance's shape is not what the adapter reads.
 		return ok('Connected');
 	}
+}
+
+/** A 404 or 405 that says nothing about a task: the route is not there (guesses.ts). */
+function routeMissing(adapter: ProviderAdapter, statusCode: number, body: unknown): boolean {
+	if (statusCode !== 404 && statusCode !== 405) return false;
+	return adapter.parseError(statusCode, body).missing !== 'task';
+}
+
+/**
+ * The balance route is missing; the status route's answer to a made-up task ID decides: refused
+ * means the key is refused, "no such task" (or a refusal of the ID) means the key works, and a
+ * second missing route means the Base URL (or the package's guess) is wrong, never the key.
+ */
+function keyByStatusRoute(
+	facts: Answer,
+	balance: MissingRoute,
+	status: Awaited<ReturnType<typeof exchangeJson>>,
+): INodeCredentialTestResult {
+	const { adapter } = facts.provider;
+	const name = adapter.displayName;
+	const statusRoute = routeOf(adapter, adapter.buildStatus(adapter.taskId.madeUp));
+	const code = status.statusCode ?? 0;
+	if (code === 401 || code === 403) {
+		return failed(notOk({ ...facts, response: { statusCode: code } }));
+	}
+	const body = status.ok ? status.parsed?.value : undefined;
+	const answered = status.ok && (code < 300 || code === 400 || !routeMissing(adapter, code, body));
+	if (answered) {
+		const guess =
+			balance.fact && balance.fact.confidence !== 'documented' ? ', a guess of this package' : '';
+		return ok(
+			`Connected: ${name} accepted the key (its ${statusRoute.route} answered), but it has no ${balance.route}, where this package reads the balance${guess}. Get Credits and Check Balance First cannot be used; everything else works. ${fixFor(adapter, balance)}`,
+		);
+	}
+	if (!status.ok) {
+		return failed(
+			`${apiAnswered(facts)}, and the key could not be checked another way (${statusRoute.route}: ${status.cause.slice(0, 80)}). This says nothing against the key: try again`,
+		);
+	}
+	return failed(
+		`${apiAnswered(facts)}, and HTTP ${code} at its ${statusRoute.route}: neither route is there, so the key could not be checked (this says nothing against the key). ${fixFor(adapter, balance)}`,
+	);
 }
 
 interface Answer {
@@ -177,7 +231,9 @@ function notOk(answer: Answer): string {
 	const name = provider.adapter.displayName;
 	const { statusCode } = response;
 	if (statusCode === 401 || statusCode === 403) {
-		const { keyPageUrl, keyPrefix } = provider.credential.constructor as KeyInfo;
+		const { keyPageUrl } = provider.credential.constructor as KeyInfo;
+		const prefixFact = provider.adapter.facts.keyPrefix?.value;
+		const keyPrefix = typeof prefixFact === 'string' ? prefixFact : undefined;
 		const page = keyPageUrl ? `. Check the key at ${keyPageUrl.replace(/^https?:\/\//, '')}` : '';
 		const prefix =
 			keyPrefix && !apiKey.startsWith(keyPrefix)

@@ -96,6 +96,11 @@ export class Ledger {
 		if (this.byTask.size > this.maxBooks * 20) this.byTask.delete(this.byTask.keys().next().value!);
 	}
 
+	/** Whether this process submitted the task (the trigger tells a missing route by it). */
+	knows(taskId: string): boolean {
+		return this.byTask.has(taskId);
+	}
+
 	update(snapshot: TaskSnapshot): void {
 		const record = this.byTask.get(snapshot.taskId);
 		if (record) record.snapshot = snapshot;

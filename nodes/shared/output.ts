@@ -19,7 +19,11 @@ export interface ImageFields {
 	imagesInTask: number;
 }
 
-/** Credits per image as the provider reported them for a task; null where it gave no price. */
+/**
+ * Credits the provider reserved for a task (StarMagic/EvoLink `usage.credits_reserved`, Apiframe's
+ * job `creditCost`, refunded if the job fails), per image; null where it gave no usable figure.
+ * Not what the account was finally charged: the provider's balance says that.
+ */
 export function creditsPerImage(adapter: ProviderAdapter, snapshot: TaskSnapshot, images: number) {
 	const perImage = usablePrice(adapter.cost?.creditsOf(snapshot), images);
 	return perImage === undefined ? null : Math.round(perImage * 10000) / 10000;
@@ -40,7 +44,7 @@ export function imageJson(
 	if (fields.prompt !== undefined) json.prompt = fields.prompt;
 	json.imageUrl = fields.imageUrl;
 	json.index = fields.index;
-	json.credits = creditsPerImage(adapter, snapshot, fields.imagesInTask);
+	json.creditsReserved = creditsPerImage(adapter, snapshot, fields.imagesInTask);
 	json.providerData = { ...(snapshot.cost ?? {}) };
 	return json;
 }
@@ -71,8 +75,10 @@ export function outputHints(fn: IExecuteFunctions, items: INodeExecutionData[]):
 	const left = items.filter((item) => item.json.status === 'notSubmitted');
 	if (left.length > 0) {
 		const reason = String(left[0].json.notSubmitted).split(':')[0];
-		const priced = items.find((item) => typeof item.json.credits === 'number')?.json;
-		const cost = priced ? ` One ${priced.model} image cost ${priced.credits} credits.` : '';
+		const priced = items.find((item) => typeof item.json.creditsReserved === 'number')?.json;
+		const cost = priced
+			? ` ${String(priced.provider)} reserved ${priced.creditsReserved} credits per ${priced.model} image.`
+			: '';
 		fn.addExecutionHints({
 			message: `${reason}: ${left.length} task(s) were not submitted; their items have status notSubmitted and say why.${cost}`,
 			type: 'warning',

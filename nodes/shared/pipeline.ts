@@ -9,12 +9,13 @@ import { canonical, sha256 } from './hash';
 import { ledger, noteTask } from './ledger';
 import type { Slot } from './ledger';
 import { notSubmittedJson } from './output';
-import { sendInReadings, shapeOf } from './readings';
+import { explainRefusal } from './guesses';
+import { sendInReadings } from './readings';
 import { callLimits, readSettings } from './settings';
 import type { ItemSettings } from './settings';
 import { kindOf, SpendControl } from './spend';
 import type { Admission, Refusal } from './spend';
-import { isUncertainSubmit, uncertainSubmitText } from './taskClient';
+import { isUncertainSubmit, missingRouteOf, uncertainSubmitText } from './taskClient';
 import type { CallLimits } from './taskClient';
 import type { HttpCall, ImageRequest, Shapes, TaskSnapshot } from './types';
 
@@ -24,7 +25,8 @@ import type { HttpCall, ImageRequest, Shapes, TaskSnapshot } from './types';
  * Each policy is called at one point, from here only: the ledger (a slot an earlier try paid for
  * is taken over; a call is recorded before it is sent, its task after), spend control (admit,
  * then settle with the price the answer reports), the readings of a disputed field (the call's
- * shape, the other shape after a 400) and the read-back of callbacks. The router only loops.
+ * shape, the other shape after a 400) and the read-back of what the provider kept (readBack.ts:
+ * the first submission of its readings goes alone and is read once). The router only loops.
  */
 
 /** The input images of an Edit, read and checked before any request. */
@@ -46,7 +48,8 @@ export interface Job {
 	settings: ItemSettings;
 }
 
-type Sent = { snapshot: TaskSnapshot; shapes?: Shapes };
+/** A task obtained: sent now (with its call and shapes), or taken over from an earlier try. */
+type Sent = { snapshot: TaskSnapshot; shapes?: Shapes; call?: HttpCall };
 type Outcome = Sent | { refused: Refusal };
 
 /** Plan: images per task, natively up to the model's limit per task, else more tasks. */
@@ -66,7 +69,13 @@ export async function openSpend(ctx: OperationContext, prepared: Array<PreparedI
 		const read = await ctx.client
 			.balance(callLimits(settings, 0, ctx.clock.now()))
 			.catch((error: NodeApiError) => {
-				error.description = `Check Balance First could not read the balance, so nothing was submitted. ${error.description ?? ''} Run again, or switch Check Balance First off.`;
+				const missing = missingRouteOf(error);
+				const { displayName: name } = ctx.adapter;
+				if (missing) {
+					error.message = `Check Balance First: ${name} has no ${missing.route} to read the balance from, so nothing was submitted`;
+					error.description = `${error.description ?? ''} Switch Check Balance First off in Options to run without it (Max Credits per Execution needs no balance).`;
+				} else
+					error.description = `Check Balance First could not read the balance, so nothing was submitted. ${error.description ?? ''} Run again, or switch Check Balance First off.`;
 				return error;
 			});
 		if (read instanceof Error) throw read;
@@ -103,8 +112,9 @@ export async function runJob(ctx: OperationContext, job: Job): Promise<INodeExec
 		items = await finishTasks(ctx, snapshots, meta, job.settings, limits, asked);
 	} else if (sent.length > 0) {
 		items = taskItems(ctx, snapshots, meta, job.itemIndex, asked);
-		if (job.completion === 'callback') await readBack(ctx, sent, items, limits);
 	}
+	// Read-back: what the provider showed it kept of each task (warnings, callbackConfirmed).
+	ctx.readBack.annotate(items, job.completion === 'callback');
 	for (const outcome of done) {
 		if (!outcome || !('refused' in outcome)) continue;
 		const json = notSubmittedJson(ctx.adapter, job.request, outcome.refused.text, items.length);
@@ -138,9 +148,12 @@ async function obtain(
 		noteTask(fn, adapter.displayName, slot, held.snapshot.taskId, true);
 		return { snapshot: held.snapshot };
 	}
+	// Read-back: the first submission of its readings goes alone, the others wait for its read.
+	const turn = held?.resend ? undefined : await ctx.readBack.turn(provisional(ctx, job, taskIndex));
 	// Admit: a call whose answer was lost is counted already; any other takes its turn.
 	const kind = kindOf(adapter, job.request, job.plan[taskIndex]);
 	const admission = held?.resend ? COUNTED : await ctx.spend.admit(kind);
+	if ('limit' in admission) turn?.abandon();
 	if ('limit' in admission) return { refused: admission };
 	const attempt = held?.snapshot ? held.attempt + 1 : (held?.attempt ?? 0);
 	const build = (request: ImageRequest) => (shapes: Shapes) => {
@@ -152,15 +165,16 @@ async function obtain(
 	};
 	const submit = async (call: HttpCall) => await ctx.client.submit(call, limits);
 	// Upload, then send in the current reading (the other one after a 400 that names the field).
-	const sent: Sent | { error: Error } = await uploads()
+	const sent: (Sent & { call: HttpCall }) | { error: Error } = await uploads()
 		.then(
 			async (request) =>
 				await sendInReadings(ctx.shapes, submit, request, held?.resend, build(request)),
 		)
 		.catch((error: Error) => ({ error }));
 	if ('error' in sent) {
+		turn?.abandon();
 		settleFailure(ctx, slot, admission, sent.error);
-		throw sent.error;
+		throw explainRefusal(adapter, job.request, sent.error);
 	}
 	// Record: the slot holds its task from now on; the log and custom data name it.
 	ledger.track(book.put(slot, { snapshot: sent.snapshot, resend: undefined, attempt }));
@@ -168,7 +182,19 @@ async function obtain(
 	if (sent.shapes) ctx.shapes.keep(sent.shapes);
 	// A cost the answer does not carry (Apiframe's 202) is counted at the documented price.
 	admission.settle(adapter.cost?.creditsOf(sent.snapshot));
+	if (turn) await ctx.readBack.after(turn, sent, ctx.client, limits);
 	return sent;
+}
+
+/**
+ * The call a task would be sent as, before its binary inputs are uploaded (they stand in as
+ * placeholders): enough to tell whether it holds a field the provider could drop without a word.
+ */
+function provisional(ctx: OperationContext, job: Job, taskIndex: number): HttpCall {
+	const { request, inputs } = job;
+	const uploads = inputs.binaries.map((_, i) => `https://upload.invalid/${i}.png`);
+	const draft = { ...request, imageUrls: [...request.imageUrls, ...uploads] };
+	return ctx.adapter.buildSubmit(draft, job.plan[taskIndex], '', ctx.shapes.current());
 }
 
 const COUNTED: Admission = { settle: () => undefined, release: () => undefined };
@@ -214,40 +240,6 @@ async function withUploads(ctx: OperationContext, job: Job, limits: CallLimits) 
 	const ready: ImageRequest = { ...request, imageUrls: [...request.imageUrls, ...uploaded] };
 	if (inputs.maskBinary) ready.maskUrl = await upload(inputs.maskBinary);
 	return ready;
-}
-
-/**
- * Read-back of a callback: where the provider's task shows whether it recorded the callback URL,
- * each task is read once and its item says what it showed; a field the provider dropped silently
- * is caught here, and the rest of the execution sends it in its other documented shape.
- */
-async function readBack(
-	ctx: OperationContext,
-	sent: Sent[],
-	items: INodeExecutionData[],
-	limits: CallLimits,
-) {
-	const { adapter } = ctx;
-	const capability = adapter.callback;
-	const [name, field] = [adapter.displayName, capability?.field ?? 'Callback URL'];
-	const reading = adapter.readings?.find((r) => r.point === capability?.reading);
-	await Promise.all(
-		items.map(async ({ json }, i) => {
-			const { taskId } = sent[i].snapshot;
-			const read = capability?.confirmable
-				? await ctx.client.status(taskId, limits).catch(() => undefined)
-				: undefined;
-			const recorded = read?.callbackRecorded;
-			json.callbackConfirmed = recorded ?? null;
-			const collect = `collect this task with Wait for Task (Task ID ${taskId})`;
-			if (recorded === false && reading)
-				ctx.shapes.avoid(reading.point, shapeOf(reading, sent[i].shapes));
-			if (recorded === false)
-				json.callbackNote = `${name} did not record the ${field} for this task, so no callback will come: ${collect}.`;
-			else if (recorded !== true)
-				json.callbackNote = `${capability?.confirmable ? `Could not confirm that ${name} recorded the ${field}` : `${name}'s answers do not show whether it took the ${field}`}. If no callback arrives, ${collect}.`;
-		}),
-	);
 }
 
 /**

@@ -15,7 +15,7 @@ export interface ProviderDefinition {
 	fields: ProviderFields;
 	/**
 	 * The credential class (`new EvoLinkApi()`, named `adapter.credentialType`): its
-	 * `authenticate`, field defaults and static `keyPageUrl` / `keyPrefix` drive the credential
+	 * `authenticate`, field defaults and static `keyPageUrl` drive the credential
 	 * test, so the auth header is written once, in the credential.
 	 */
 	credential: ICredentialType;

@@ -78,11 +78,12 @@ export async function sendInReadings(
 	request: ImageRequest,
 	resend: HttpCall | undefined,
 	build: (shapes: Shapes) => HttpCall,
-): Promise<{ snapshot: TaskSnapshot; shapes?: Shapes }> {
-	if (resend) return { snapshot: await submit(resend) };
+): Promise<{ snapshot: TaskSnapshot; shapes?: Shapes; call: HttpCall }> {
+	if (resend) return { snapshot: await submit(resend), call: resend };
 	const tried = choice.current();
-	const first = await submit(build(tried)).then(
-		(snapshot) => ({ snapshot, shapes: tried }),
+	const firstCall = build(tried);
+	const first = await submit(firstCall).then(
+		(snapshot) => ({ snapshot, shapes: tried, call: firstCall }),
 		(error: unknown) => ({ error }),
 	);
 	if (!('error' in first)) return first;
@@ -90,8 +91,9 @@ export async function sendInReadings(
 	if (!fallback) throw first.error;
 	if ('unfit' in fallback) throw note(first.error, fallback.unfit);
 	const { shapes, switched } = fallback;
-	const second = await submit(build(shapes)).then(
-		(snapshot) => ({ snapshot, shapes }),
+	const secondCall = build(shapes);
+	const second = await submit(secondCall).then(
+		(snapshot) => ({ snapshot, shapes, call: secondCall }),
 		(error: unknown) => ({ error }),
 	);
 	if (!('error' in second)) return second;

@@ -3,6 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { Clock } from './clock';
 import { fetchImage, shownUrl } from './download';
+import { missingRouteText, routeOf } from './guesses';
+import type { MissingRoute } from './guesses';
 import type { DownloadBounds, DownloadedImage } from './download';
 import { plainMessage, providerError, shapeError } from './errors';
 import { admitSnapshot, TaskIdRejection } from './gate';
@@ -45,13 +47,30 @@ export function uncertainSubmitText(provider: string): string {
 	return `The request failed after it was sent, so the provider may have created (and billed) a task. It was not sent again, and Retry On Fail will not send it again either: check your ${provider} dashboard before running the item again.`;
 }
 
-/** A status read the provider answers "not found" says what to check, not the same words again. */
+/** Errors of a route that answered 404 or 405 without saying the task is unknown. */
+const missingRoutes = new WeakMap<Error, MissingRoute>();
+
+/** The route an error's request went to, when that route is not there (see guesses.ts). */
+export function missingRouteOf(error: unknown): MissingRoute | undefined {
+	return error instanceof Error ? missingRoutes.get(error) : undefined;
+}
+
+/**
+ * A "not found" says what to check, not the same words again: an unknown task, the Task ID and
+ * the account; a route that is not there, that route and the fact it comes from (never the key).
+ */
 function withNextStep(
+	adapter: ProviderAdapter,
+	call: HttpCall,
 	kind: RequestKind,
 	statusCode: number | undefined,
 	error: ProviderError,
-	provider: string,
 ): ProviderError {
+	const provider = adapter.displayName;
+	if (error.missing === 'route') {
+		const text = missingRouteText(adapter, routeOf(adapter, call));
+		return { ...error, description: text };
+	}
 	if (kind !== 'status' || statusCode !== 404 || error.description) return error;
 	return {
 		...error,
@@ -285,6 +304,7 @@ export class TaskClient {
 		const masked: ProviderError = { message: this.masker.text(error.message) };
 		if (error.code !== undefined) masked.code = this.masker.text(error.code);
 		if (error.description !== undefined) masked.description = this.masker.text(error.description);
+		if (error.missing !== undefined) masked.missing = error.missing;
 		return { ok: false, statusCode, failure: { statusCode, retryAfterMs }, error: masked };
 	}
 
@@ -295,16 +315,20 @@ export class TaskClient {
 		limits: CallLimits,
 	): Promise<unknown> {
 		for (let attempt = 1; ; attempt++) {
-			const result = await this.attempt(await build(), limits.timeoutMs);
+			const call = await build();
+			const result = await this.attempt(call, limits.timeoutMs);
 			if (result.ok) return result.body;
 			if (this.signal?.aborted) throw new CancelledError();
-			const error = () =>
-				providerError(this.fn.getNode(), {
+			const error = () => {
+				const made = providerError(this.fn.getNode(), {
 					provider: this.adapter.displayName,
 					statusCode: result.statusCode,
-					error: withNextStep(kind, result.statusCode, result.error, this.adapter.displayName),
+					error: withNextStep(this.adapter, call, kind, result.statusCode, result.error),
 					itemIndex: limits.itemIndex,
 				});
+				if (result.error.missing === 'route') missingRoutes.set(made, routeOf(this.adapter, call));
+				return made;
+			};
 			await this.backoffOrThrow(kind, result.failure, attempt, limits, error);
 		}
 	}

@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import type { FactTable } from './facts';
+
 /** The Readable that n8n's helpers hand out; typed without importing 'stream' (cloud lint). */
 export type BinaryStream = Awaited<ReturnType<IExecuteFunctions['helpers']['getBinaryStream']>>;
 
@@ -33,6 +35,8 @@ export interface TaskSnapshot {
 	 * webhookStatus): a delivery the trigger sees again long after is a replay.
 	 */
 	callbackDelivered?: boolean;
+	/** The request as the provider stored it, where its answer shows it (Apiframe's job `input`). */
+	kept?: IDataObject;
 }
 
 /** One field that failed validation: names the parameter and says how to fix it. */
@@ -74,6 +78,8 @@ export interface HttpCall {
 	headers?: IDataObject;
 	json?: IDataObject;
 	multipart?: MultipartFile;
+	/** The fact of the adapter's table the route comes from, named when the route answers 404. */
+	fact?: string;
 }
 
 /** The base URLs an adapter reads from its credential. */
@@ -86,12 +92,25 @@ export interface ProviderError {
 	message: string;
 	code?: string;
 	description?: string;
+	/**
+	 * For a 404 or 405: whether the answer says the task is unknown ("task"), or says nothing
+	 * about tasks, as a route that does not exist answers ("route").
+	 */
+	missing?: 'task' | 'route';
 }
 
 export interface ModelInfo {
 	value: string;
 	name: string;
 	promptMaxLength: number;
+	/**
+	 * How the provider counts the prompt limit: characters (Unicode code points, the default), or
+	 * model tokens, which the node cannot count: it then refuses only what no reading allows and
+	 * lets the provider's 400 (which costs nothing) decide the rest.
+	 */
+	promptUnit?: 'characters' | 'tokens';
+	/** With a limit in tokens: the longest prompt (in characters) that no reading allows past. */
+	promptCeiling?: number;
 	/** Most images one task may return; above it the router submits several tasks. */
 	maxImagesPerTask: number;
 }
@@ -164,6 +183,31 @@ export interface WireReading {
 	evidence: string;
 }
 
+/** What the provider's record shows of one field of a submission. */
+export interface KeptCheck {
+	/** The field as the user knows it ("aspect_ratio", "Webhook URL", "model"). */
+	field: string;
+	/** true: kept; false: dropped (or changed); undefined: the record does not tell. */
+	kept: boolean | undefined;
+	/** The WireReading the field belongs to: after a drop, the next submissions send its other shape. */
+	reading?: string;
+	/** What the record shows instead, when it shows something else. */
+	shown?: string;
+}
+
+/**
+ * Where the provider's answer or task shows the request it stored, what it kept is compared with
+ * what was sent, so a field it dropped without a word is named on the item (and, for a disputed
+ * field, the next submissions send its other documented shape).
+ */
+export interface ReadBackCapability {
+	/** The submit answer shows it (free); otherwise the task is read once, right after submission. */
+	fromSubmitAnswer: boolean;
+	/** Whether a sent call holds a field the provider could drop without a word. */
+	worthReading(call: HttpCall): boolean;
+	compare(call: HttpCall, shown: TaskSnapshot): KeptCheck[];
+}
+
 /** The shape each reading is built in; a reading that is not listed is built in shape 0. */
 export type Shapes = Record<string, string>;
 
@@ -205,9 +249,15 @@ export interface ProviderAdapter {
 	 * above it are refused before upload; the field hints say it for image URLs.
 	 */
 	inputImageLimit: { maxBytes: number; source: string };
-	/** Where the documents disagree on how the prompt limit counts, what the node does about it. */
-	promptLimitNote?: string;
-	taskId: { pattern: RegExp; example: string };
+	/** Everything the adapter assumes about the provider, with sources (nodes/shared/facts.ts). */
+	facts: FactTable;
+	/** Reading back what the provider kept of a submission (see ReadBackCapability). */
+	readBack?: ReadBackCapability;
+	/**
+	 * The provider's task IDs: their pattern, an example for messages, and a well-formed ID no task
+	 * has, read for free to tell a missing route from an unknown task (credential test, probe).
+	 */
+	taskId: { pattern: RegExp; example: string; madeUp: string };
 	/** Submissions carry an idempotency key, so any failed submit may be retried. */
 	idempotentSubmit: boolean;
 	upload?: UploadCapability;

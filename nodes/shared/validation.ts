@@ -160,6 +160,16 @@ export function checkPrompt(prompt: string, model: ModelInfo): FieldProblem | un
 		};
 	}
 	const length = codePointLength(prompt);
+	if (model.promptUnit === 'tokens') {
+		// Only the provider can count its tokens: refused here is only what no reading allows.
+		const ceiling = model.promptCeiling ?? Infinity;
+		if (length <= ceiling) return undefined;
+		return {
+			field: 'Prompt',
+			message: `has ${count(length)} characters; no GPT Image model takes more than ${count(ceiling)}`,
+			fix: `Shorten the prompt: ${model.name} takes up to ${count(model.promptMaxLength)} tokens, about ${count(model.promptMaxLength * 4)} characters of English`,
+		};
+	}
 	if (length > model.promptMaxLength) {
 		return {
 			field: 'Prompt',

@@ -114,7 +114,10 @@ describe('provider failures', () => {
 		const out = result.output();
 		expect(out[0].json.status).toBe('completed');
 		expect(out[1]).toMatchObject({
-			json: { error: 'Prompt is empty', description: expect.any(String) },
+			json: {
+				error: 'Prompt is empty: the expression {{ $json.prompt }} gave nothing',
+				description: expect.any(String),
+			},
 			pairedItem: { item: 1 },
 		});
 		expect(fakes.apiframe.counts.submissions).toBe(1);
@@ -259,21 +262,43 @@ describe('credential tests', () => {
 	);
 
 	it.each(CASES)(
-		'%s: a Base URL that answers 404 is named, with the default',
+		'%s: a balance route that answers 404 is not taken for a wrong key: the status route confirms the key, and the missing route is named',
+		async (name, node, type) => {
+			const { path } = EXPECTED[node];
+			fakes[node].inject({ route: 'keycheck', status: 404 });
+			const missing = await test(type, credentialsFor(fakes)[type]);
+			expect(missing.status).toBe('OK');
+			expect(missing.message).toMatch(
+				new RegExp(
+					`^Connected: ${name} accepted the key \\(its GET /v\\d/\\w+/\\{id\\} answered\\), but it has no GET ${path}, where this package reads the balance`,
+				),
+			);
+			expect(missing.message).toMatch(
+				/Get Credits and Check Balance First cannot be used; everything else works\. Check the Base URL/,
+			);
+			// One read of the balance route, one of the status route with a task no one has.
+			expect(fakes[node].counts.keyChecks).toBe(1);
+			expect(fakes[node].counts.statusPolls).toBe(1);
+			// The same with a wrong key: the status route refuses it, so the key is what is named.
+			fakes[node].inject({ route: 'keycheck', status: 404 });
+			const wrong = await test(type, { ...credentialsFor(fakes)[type], apiKey: 'wrong' });
+			expect(wrong.message).toMatch(new RegExp(`^${name} refused the API key \\(HTTP 401\\)`));
+		},
+	);
+
+	it.each(CASES)(
+		'%s: a Base URL where neither route answers is named, with the default, and not the key',
 		async (name, node, type) => {
 			const { defaultUrl, path } = EXPECTED[node];
 			const base = fakes[node].baseUrl;
-			fakes[node].inject({ route: 'keycheck', status: 404 });
-			const faulted = await test(type, credentialsFor(fakes)[type]);
-			expect(faulted).toEqual({
-				status: 'Error',
-				httpStatus: 404,
-				message: `${name} answered HTTP 404 at ${base}${path}: check the Base URL (the default is ${defaultUrl})`,
-			});
 			// A gateway path that the API does not have.
 			const prefixed = await test(type, { ...credentialsFor(fakes)[type], baseUrl: `${base}/gw/` });
-			expect(prefixed.message).toBe(
-				`${name} answered HTTP 404 at ${base}/gw${path}: check the Base URL (the default is ${defaultUrl})`,
+			expect(prefixed.status).toBe('Error');
+			expect(prefixed.message).toMatch(
+				`${name} answered HTTP 404 at ${base}/gw${path}, and HTTP 404 at its GET `,
+			);
+			expect(prefixed.message).toMatch(
+				`neither route is there, so the key could not be checked (this says nothing against the key). Check the Base URL of the ${name} credential (the default is ${defaultUrl})`,
 			);
 		},
 	);

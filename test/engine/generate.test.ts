@@ -49,7 +49,7 @@ describe.each(NODES)('%s Generate', (node) => {
 		expect(binary.mimeType).toBe('image/png');
 		expect((await readBinary(binary)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
 		// One figure for every provider, the provider's own fields kept under providerData.
-		expect(item.json.credits).toEqual(expect.any(Number));
+		expect(item.json.creditsReserved).toEqual(expect.any(Number));
 		if (isApiframe(node))
 			expect(item.json.providerData).toEqual({ creditCost: expect.any(Number) });
 		else
@@ -64,7 +64,7 @@ describe.each(NODES)('%s Generate', (node) => {
 			'prompt',
 			'imageUrl',
 			'index',
-			'credits',
+			'creditsReserved',
 			'providerData',
 			'fileName',
 			'mimeType',

@@ -210,29 +210,43 @@ describe('Apiframe, the readings that cannot be bridged or are silent', () => {
 });
 
 describe.each(['starMagic', 'evoLink'])('%s, both readings of the limits', (node) => {
-	it.each([
-		['English pages (50 MB)', undefined],
-		['Korean pages (10 MB)', UNIFIED_KO_READING],
-	])(
-		'%s: a 2,000-character prompt is taken, 2,001 refused before any request',
-		async (_n, reading) => {
-			const fake = fakes[node];
-			fake.options.unifiedReading = reading && { ...reading };
-			const ok = await runImage(fakes, node, {
-				operation: 'generate',
-				prompt: 'a'.repeat(2000),
-				options: FAST,
-			});
-			expect(ok.error).toBeUndefined();
-			fake.reset();
-			const tooLong = await runImage(fakes, node, {
-				operation: 'generate',
-				prompt: 'a'.repeat(2001),
-			});
-			expect(tooLong.error?.message).toMatch(/Prompt/);
-			expect(fake.counts.total).toBe(0);
-		},
-	);
+	it('the prompt limit read as 2,000 tokens (the page text): a 3,000-character English prompt is sent and made', async () => {
+		const fake = fakes[node];
+		fake.options.unifiedReading = { promptLimit: 'tokens' };
+		const made = await runImage(fakes, node, {
+			operation: 'generate',
+			prompt: 'a fox '.repeat(500),
+			options: FAST,
+		});
+		expect(made.error).toBeUndefined();
+		expect(fake.counts.submissions).toBe(1);
+	});
+
+	it("the prompt limit read as 2,000 characters (the schema): the same prompt gets the provider's 400, which bills nothing, and the error names the limit", async () => {
+		const fake = fakes[node];
+		fake.options.unifiedReading = { promptLimit: 'characters' };
+		const refused = await runImage(fakes, node, {
+			operation: 'generate',
+			prompt: 'a fox '.repeat(500),
+			options: FAST,
+		});
+		expect(refused.error?.message).toMatch(
+			/prompt is 3000 characters; the limit for this model is 2000/,
+		);
+		expect(refused.error?.description).toMatch(
+			/takes GPT Image 1\.5 prompts of up to 2,000 tokens \(about 8,000 characters of English, fewer in other languages\); this one has 3,000 characters\. Shorten the prompt; the refusal cost nothing\./,
+		);
+		expect(fake.counts.submitRequests).toBe(1);
+		expect(fake.counts.submissions).toBe(0);
+		// No reading allows more than 32,000 characters: refused before any request.
+		fake.reset();
+		const tooLong = await runImage(fakes, node, {
+			operation: 'generate',
+			prompt: 'a'.repeat(32001),
+		});
+		expect(tooLong.error?.message).toMatch(/^Prompt has 32,001 characters/);
+		expect(fake.counts.total).toBe(0);
+	});
 
 	it('callback: the item says the provider cannot confirm the callback URL', async () => {
 		const result = await runImage(fakes, node, {
@@ -280,7 +294,7 @@ describe('EvoLink input images: the stricter of its pages (10 MB)', () => {
 			{ items: [{ json: {}, binary: { data: image(11 * 1048576) } }] },
 		);
 		expect(big.error?.message).toMatch(/Input Binary Fields: "data" is 11 MB/);
-		expect(big.error?.description).toMatch(/at most 10 MB.*Korean pages 10 MB/);
+		expect(big.error?.description).toMatch(/at most 10 MB \(EvoLink's limit per input image\)/);
 		expect(fake.counts.total).toBe(0);
 	});
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type * as SpendModule from '../../nodes/shared/spend';
 import { REPO_ROOT } from './harness';
 import { capabilities } from './harness/compat';
-import { FAST, NODES, runImage, startFakes, stopFakes } from './setup';
+import { ADAPTERS, FAST, NODES, runImage, startFakes, stopFakes } from './setup';
 import type { RunResult } from './harness';
 import type { Fakes, NodeName, RunOptions } from './setup';
 
@@ -65,9 +65,13 @@ describe.each(NODES)('%s spend control', (node) => {
 		measured.push(`| ${node} | ${fakes[node].counts.submissions} | ${skipped(result).length} |`);
 		expect(fakes[node].counts.submissions).toBe(5);
 		expect(made).toHaveLength(5);
-		expect(made.every((i) => i.json.credits === PRICE[node])).toBe(true);
+		expect(made.every((i) => i.json.creditsReserved === PRICE[node])).toBe(true);
 		expect(skipped(result)).toHaveLength(45);
-		expect(skipped(result)[0].json).toMatchObject({ taskId: null, imageUrl: null, credits: null });
+		expect(skipped(result)[0].json).toMatchObject({
+			taskId: null,
+			imageUrl: null,
+			creditsReserved: null,
+		});
 		expect(skipped(result)[0].json.notSubmitted).toMatch(
 			/^Max Credits per Execution: \d+(\.\d+)? of \d+(\.\d+)? .*credits are used in this execution/,
 		);
@@ -75,11 +79,11 @@ describe.each(NODES)('%s spend control', (node) => {
 		expect(out.map((i) => (i.pairedItem as { item: number }).item)).toEqual(
 			Array.from({ length: 50 }, (_, i) => i),
 		);
-		// n8n's output pane says it above the items, with what one image cost (where n8n has hints).
+		// n8n's output pane says it above the items, with what the provider reserved per image (where n8n has hints).
 		const [task] = Object.values(result.run.data.resultData.runData)[0];
 		if (capabilities.executionHints)
 			expect(task.hints?.[0]?.message).toBe(
-				`Max Credits per Execution: 45 task(s) were not submitted; their items have status notSubmitted and say why. One gpt-image-1.5 image cost ${PRICE[node]} credits.`,
+				`Max Credits per Execution: 45 task(s) were not submitted; their items have status notSubmitted and say why. ${ADAPTERS[node].displayName} reserved ${PRICE[node]} credits per gpt-image-1.5 image.`,
 			);
 	});
 

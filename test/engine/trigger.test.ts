@@ -90,7 +90,7 @@ describe.each(NODES)('%s callback', (node) => {
 			status: 'completed',
 			imageUrl: expect.stringContaining(fakes[node].baseUrl),
 			index: 0,
-			credits: expect.any(Number),
+			creditsReserved: expect.any(Number),
 			providerData: expect.any(Object),
 			deliveryKey: expect.stringMatching(/^[0-9a-f]{32}$/),
 			fileName: `${taskId}-1.png`,

@@ -17,6 +17,7 @@ import { bufferReply, canonicalJson, jsonReply, streamReply } from './lib/http';
 import type { Reply } from './lib/http';
 import { imagePlan } from './lib/images';
 import type { ImageFormat } from './lib/images';
+import { plays, unless } from './lib/provider';
 import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
 import { sniffMedia } from './lib/sniff';
 import type { MediaKind } from './lib/sniff';
@@ -73,7 +74,9 @@ function createJob(
 	const aspectRatio = reading.aspectRatio === 'top' ? body.aspect_ratio : params.aspect_ratio;
 	const webhookUrl = body[reading.webhookField];
 	const events = reading.webhookField === 'webhookUrl' ? body.webhookEvents : undefined;
-	const id = crypto.randomUUID();
+	const id = plays(ctx, 'taskId')
+		? `job_${crypto.randomUUID().replace(/-/g, '')}`
+		: crypto.randomUUID();
 	return ctx.createTask({
 		id,
 		model: body.model,
@@ -124,6 +127,19 @@ function generate(models: readonly string[]): Handler {
 		}
 		const reading = apiframeReadingOf(ctx.options);
 		const { details, effective } = validateGenerate(call.body, models, reading);
+		// Played wrong: the model parameters go under another key, and the documented one is unknown.
+		if (plays(ctx, 'paramsKey') && typeof call.body === 'object' && call.body !== null) {
+			for (const key of ['gptImageParams', 'gptImage2Params'])
+				if (key in call.body) {
+					for (const path of Object.keys(details))
+						if (path.startsWith(`${key}.`)) delete details[path];
+					details[key] = ['Unrecognized key'];
+				}
+		}
+		// Played wrong: prompts of up to 4,000 characters are taken.
+		const prompt = (call.body as { prompt?: unknown } | undefined)?.prompt;
+		if (plays(ctx, 'promptLimit') && typeof prompt === 'string' && prompt.length <= 4000)
+			delete details.prompt;
 		if (Object.keys(details).length) return validationFailed(details);
 		const needed = jobCredits(effective as GenerateBody);
 		const left = accountLeft(ctx, DEFAULT_BALANCE);
@@ -141,14 +157,17 @@ function generate(models: readonly string[]): Handler {
 
 function getJob(call: Call, ctx: Ctx): Reply {
 	const id = call.params[0];
-	if (!UUID.test(id)) return apiError(400, 'Invalid job id');
+	if (!(plays(ctx, 'taskId') ? /^job_[0-9a-f]{32}$/ : UUID).test(id))
+		return apiError(400, 'Invalid job id');
 	const task = ctx.tasks.get(id);
-	if (!task) return apiError(404, 'Job not found');
+	if (!task) return apiError(404, plays(ctx, 'unknownTask') ? 'Not found' : 'Job not found');
 	return jsonReply(200, jobView(task, ctx.phase(task, call), ctx));
 }
 
 /** docs/providers.md, "Account and credits". */
 function me(_call: Call, ctx: Ctx): Reply {
+	if (plays(ctx, 'balanceShape'))
+		return jsonReply(200, { account: { balance: Math.floor(accountLeft(ctx, DEFAULT_BALANCE)) } });
 	return jsonReply(200, {
 		user: {
 			id: '0b0c8a5e-1a2b-4c3d-8e9f-000000000001',
@@ -213,16 +232,31 @@ function cdn(call: Call, ctx: Ctx): Reply {
 	) {
 		return apiError(404, 'Not found');
 	}
-	const { imageWidth: width = 64, imageHeight: height = 64, resultBytes } = ctx.options;
+	const { width, height } = resultSize(task, ctx);
+	const { resultBytes } = ctx.options;
 	return streamReply(
 		200,
 		imagePlan({ format, width, height, variant: index, targetBytes: resultBytes }),
 	);
 }
 
+/** The size of a result: the options', or 64 pixels on the short side at the job's aspect ratio. */
+function resultSize(task: FakeTask, ctx: Ctx): { width: number; height: number } {
+	const { imageWidth, imageHeight } = ctx.options;
+	if (imageWidth !== undefined || imageHeight !== undefined)
+		return { width: imageWidth ?? 64, height: imageHeight ?? 64 };
+	const [w, h] = (task.aspectRatio ?? '1:1').split(':').map(Number);
+	return w >= h ? { width: (64 * w) / h, height: 64 } : { width: 64, height: (64 * h) / w };
+}
+
 // ---------------------------------------------------------------- assembly
 
 function checkAuth(call: Call, ctx: Ctx): Reply | null {
+	// Played wrong, the key goes in a Bearer header instead of the documented X-API-Key.
+	if (plays(ctx, 'auth'))
+		return call.headers.authorization === `Bearer ${ctx.options.apiKey}`
+			? null
+			: apiError(401, 'Invalid API key');
 	const key = call.headers['x-api-key'];
 	if (!key) return apiError(401, 'API key is required');
 	return key === ctx.options.apiKey ? null : apiError(401, 'Invalid API key');
@@ -253,23 +287,35 @@ export function createApiframe({ key, models, filesApi }: Offer): WireFormatModu
 				pattern: /^\/v2\/images\/generate$/,
 				route: 'submit',
 				auth: true,
-				handler: generate(models),
+				handler: unless('submitRoute', generate(models), notFound),
 			},
-			{ method: 'GET', pattern: /^\/v2\/jobs$/, route: 'list', auth: true, handler: listJobs },
+			{
+				method: 'GET',
+				pattern: /^\/v2\/jobs$/,
+				route: 'list',
+				auth: true,
+				handler: unless('listRoute', listJobs, notFound),
+			},
 			{
 				method: 'GET',
 				pattern: /^\/v2\/jobs\/([^/]+)$/,
 				route: 'status',
 				auth: true,
-				handler: getJob,
+				handler: unless('statusRoute', getJob, notFound),
 			},
-			{ method: 'GET', pattern: /^\/v2\/me$/, route: 'keycheck', auth: true, handler: me },
+			{
+				method: 'GET',
+				pattern: /^\/v2\/me$/,
+				route: 'keycheck',
+				auth: true,
+				handler: unless('balanceRoute', me, notFound),
+			},
 			{
 				method: 'POST',
 				pattern: /^\/v2\/uploads$/,
 				route: 'upload',
 				auth: filesApi,
-				handler: filesApi ? upload : notFound,
+				handler: filesApi ? unless('upload', upload, notFound) : notFound,
 			},
 			{ method: 'GET', pattern: /^\/cdn\/(.+)$/, route: 'download', auth: false, handler: cdn },
 		],

@@ -6,6 +6,7 @@ import { apiError, validationFailed } from './apiframeRules';
 import type { ValidationDetails } from './apiframeRules';
 import { jsonReply } from './lib/http';
 import type { Reply } from './lib/http';
+import { plays } from './lib/provider';
 import type { Call, Ctx } from './lib/provider';
 import type { TaskPhase, TaskState } from './lib/taskTiming';
 import type { FakeTask } from './types';
@@ -37,7 +38,7 @@ export interface JobView {
 	error: string | null;
 	/** Left out when `priceShown` says so (a hostile provider). */
 	creditCost?: unknown;
-	webhookStatus: FakeTask['webhookStatus'];
+	webhookStatus: FakeTask['webhookStatus'] | 'none';
 	createdAt: string;
 	completedAt: string | null;
 	/** Only with `apiframeJobShowsInput` (optional in the schema). */
@@ -58,15 +59,22 @@ function shownCost(task: FakeTask, state: TaskState, ctx: Ctx): unknown {
 export function jobView(task: FakeTask, state: TaskState, ctx: Ctx): JobView {
 	const finished = state.phase === 'completed' || state.phase === 'failed';
 	const doneAt = task.doneAt === null ? Infinity : task.doneAt;
+	const status = STATUS_BY_PHASE[state.phase];
 	const view: JobView = {
 		id: task.id,
-		status: STATUS_BY_PHASE[state.phase],
+		status: plays(ctx, 'statusWords') ? status.toLowerCase() : status,
 		model: task.model,
 		progress: state.progress,
 		result: state.phase === 'completed' ? resultValue(task, ctx) : null,
 		error: state.phase === 'failed' ? failureText(task.failCode) : null,
 		creditCost: shownCost(task, state, ctx),
-		webhookStatus: task.webhookStatus === undefined ? null : task.webhookStatus, // null = no webhook planned
+		// null = no webhook planned; played wrong, a word even without one.
+		webhookStatus:
+			task.webhookStatus === undefined || task.webhookStatus === null
+				? plays(ctx, 'webhookStatus')
+					? 'none'
+					: null
+				: task.webhookStatus,
 		createdAt: new Date(task.createdAt).toISOString(),
 		completedAt: finished ? new Date(Math.min(doneAt, ctx.now())).toISOString() : null,
 	};

@@ -165,6 +165,12 @@ export interface FakeProviderOptions {
 	 * Default UNIFIED_SCHEMA_READING; missing fields keep its values. Read per request.
 	 */
 	unifiedReading?: Partial<UnifiedReading>;
+	/**
+	 * Facts of the provider's fact table (nodes/shared/facts.ts), by name, that the fake plays
+	 * unlike the package assumes them, so `npm run probe -- --against-fakes` can show that each
+	 * checked fact can be reported DIFFERS (README, "Playing a fact wrong"). Live.
+	 */
+	wrongFacts?: string[];
 }
 
 export interface Fault {

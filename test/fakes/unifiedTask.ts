@@ -7,6 +7,7 @@
 import { jsonReply, streamReply } from './lib/http';
 import type { Reply } from './lib/http';
 import { imagePlan } from './lib/images';
+import { plays, unless } from './lib/provider';
 import type { Call, Ctx, Handler, Offer, WireFormatModule } from './lib/provider';
 import { accountLeft, spentCredits } from './lib/wallet';
 import type { TaskState } from './lib/taskTiming';
@@ -46,20 +47,29 @@ function shownUsage(task: FakeTask, ctx: Ctx): unknown {
 	return price === undefined ? undefined : { ...task.usage, credits_reserved: price };
 }
 
+/** Status words as a provider unlike the documents would say them (`wrongFacts`: statusWords). */
+const OTHER_WORDS: Record<string, string> = {
+	pending: 'queued',
+	processing: 'running',
+	completed: 'succeeded',
+	failed: 'error',
+};
+
 function taskView(task: FakeTask, state: TaskState, ctx: Ctx): Record<string, unknown> {
 	const view: Record<string, unknown> = {
 		created: Math.floor(task.createdAt / 1000),
 		id: task.id,
-		model: task.model,
+		model: plays(ctx, 'modelShown') ? 'another-model' : task.model,
 		object: 'image.generation.task',
 		progress: state.progress,
-		status: state.phase,
+		status: plays(ctx, 'statusWords') ? OTHER_WORDS[state.phase] : state.phase,
 		task_info: { can_cancel: true, estimated_time: task.estimatedTime },
 		type: 'image',
 		usage: shownUsage(task, ctx),
 	};
+	if (plays(ctx, 'createdField')) delete view.created;
 	if (state.phase === 'completed') {
-		view.results = [...task.images];
+		view[plays(ctx, 'resultsField') ? 'result_urls' : 'results'] = [...task.images];
 		view.task_info = { can_cancel: false };
 	}
 	if (state.phase === 'failed') {
@@ -81,7 +91,9 @@ function createGeneration(models: readonly string[]): Handler {
 		const body = call.body as { model: string; prompt: string; n?: number };
 		const count = body.n === undefined ? 1 : body.n;
 		if (available(ctx) < CREDITS_PER_IMAGE * count) return errorReply(402, 'submit');
-		const id = `task-unified-${Math.floor(ctx.now() / 1000)}-${randomAlnum(8)}`;
+		const id = plays(ctx, 'taskId')
+			? `tsk_${randomAlnum(16)}`
+			: `task-unified-${Math.floor(ctx.now() / 1000)}-${randomAlnum(8)}`;
 		const { estimatedTimeSeconds } = ctx.options;
 		const task = ctx.createTask({
 			id,
@@ -106,7 +118,7 @@ function createGeneration(models: readonly string[]): Handler {
 
 function getTask(call: Call, ctx: Ctx): Reply {
 	const id = call.params[0];
-	if (!id.startsWith('task-unified-')) {
+	if (!id.startsWith(plays(ctx, 'taskId') ? 'tsk_' : 'task-unified-')) {
 		return evoError(
 			400,
 			'invalid_task_id',
@@ -116,6 +128,8 @@ function getTask(call: Call, ctx: Ctx): Reply {
 		);
 	}
 	const task = ctx.tasks.get(id);
+	// Played wrong, an unknown task answers like an unknown path does.
+	if (!task && plays(ctx, 'unknownTask')) return notFound(call);
 	if (!task)
 		return evoError(404, 'task_not_found', `Task not found: ${id}`, 'invalid_request_error', {
 			param: 'task_id',
@@ -166,6 +180,8 @@ function scheduleCallbacks(task: FakeTask, ctx: Ctx): void {
 /** docs/providers.md, "Credits": the documented example, less what this fake's tasks hold. */
 function credits(_call: Call, ctx: Ctx): Reply {
 	const spent = spentCredits(ctx);
+	if (plays(ctx, 'balanceShape'))
+		return jsonReply(200, { credits: round(accountLeft(ctx, DEFAULT_BALANCE)) });
 	const keyLimit =
 		ctx.options.keyCredits === undefined ? DEFAULT_KEY_CREDITS : ctx.options.keyCredits;
 	return jsonReply(200, {
@@ -208,6 +224,9 @@ function notFound(call: Call): Reply {
 }
 
 function checkAuth(call: Call, ctx: Ctx, route: RequestRoute | null): Reply | null {
+	// Played wrong, the key goes in another header than the documented Bearer one.
+	if (plays(ctx, 'auth'))
+		return call.headers['x-api-key'] === ctx.options.apiKey ? null : errorReply(401, route);
 	if (call.headers.authorization === `Bearer ${ctx.options.apiKey}`) return null;
 	return errorReply(401, route);
 }
@@ -223,7 +242,8 @@ export function createUnifiedTask({ key, models, filesApi }: Offer): WireFormatM
 			`fake ${key}: no documented unified-task rules for model(s) ${unknown.join(', ')}; add them to test/fakes/unifiedTaskRules.ts`,
 		);
 	}
-	const files = (handler: Handler): Handler => (filesApi ? handler : notFound);
+	const files = (handler: Handler): Handler =>
+		filesApi ? unless('upload', handler, notFound) : notFound;
 	return {
 		wireFormat: 'unified-task',
 		defaultApiKey: 'sk-test-key',
@@ -238,21 +258,21 @@ export function createUnifiedTask({ key, models, filesApi }: Offer): WireFormatM
 				pattern: /^\/v1\/images\/generations$/,
 				route: 'submit',
 				auth: true,
-				handler: createGeneration(models),
+				handler: unless('submitRoute', createGeneration(models), notFound),
 			},
 			{
 				method: 'GET',
 				pattern: /^\/v1\/tasks\/([^/]+)$/,
 				route: 'status',
 				auth: true,
-				handler: getTask,
+				handler: unless('statusRoute', getTask, notFound),
 			},
 			{
 				method: 'GET',
 				pattern: /^\/v1\/credits$/,
 				route: 'keycheck',
 				auth: true,
-				handler: credits,
+				handler: unless('balanceRoute', credits, notFound),
 			},
 			{
 				method: 'GET',

@@ -39,16 +39,18 @@ const BAD_INPUTS: Array<[string, NodeName, INodeParameters, RegExp, InputItem[]?
 		/^Prompt is empty/,
 	],
 	[
-		'prompt over 2000 for gpt-image-1.5',
+		// StarMagic counts 2,000 tokens, which only it can count: refused here is only what no
+		// GPT Image model takes (the provider's own 400, which costs nothing, decides below that).
+		'prompt over 32000 for StarMagic gpt-image-1.5 (limit in tokens)',
 		'starMagic',
-		gen({ prompt: 'x'.repeat(2001) }),
-		/^Prompt has 2,001 characters; GPT Image 1.5 takes at most 2,000/,
+		gen({ prompt: 'x'.repeat(32001) }),
+		/^Prompt has 32,001 characters; no GPT Image model takes more than 32,000/,
 	],
 	[
-		'prompt over 2000 for EvoLink gpt-image-1',
+		'prompt over 32000 for EvoLink gpt-image-1 (limit in tokens)',
 		'evoLink',
-		gen({ model: 'gpt-image-1', prompt: 'x'.repeat(2001) }),
-		/^Prompt has 2,001 characters; GPT Image 1 takes/,
+		gen({ model: 'gpt-image-1', prompt: 'x'.repeat(32001) }),
+		/^Prompt has 32,001 characters; no GPT Image model/,
 	],
 	[
 		'prompt over 2000 on Apiframe gpt-image-2',

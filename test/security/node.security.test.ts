@@ -189,37 +189,37 @@ const BAD_VALUES: Array<[string, INodeParameters, RegExp, string]> = [
 	[
 		'Prompt expression yielding an object',
 		{ prompt: '={{ { a: 1 } }}' },
-		/^Prompt is an object, not text/,
+		/^Prompt is an object \(from the expression \{\{ \{ a: 1 \} \}\}\), not text$/,
 		'sent as "[object Object]" and billed',
 	],
 	[
 		'Prompt expression yielding null',
 		{ prompt: '={{ null }}' },
-		/^Prompt is null, not text/,
+		/^Prompt is empty: the expression \{\{ null \}\} gave nothing$/,
 		'sent as "null" and billed',
 	],
 	[
 		'Prompt expression yielding an array',
 		{ prompt: '={{ ["a", "b"] }}' },
-		/^Prompt is a list, not text/,
+		/^Prompt is a list \(from the expression .*\), not text$/,
 		'sent as "a,b" and billed',
 	],
 	[
 		'Number of Images = true',
 		{ numberOfImages: '={{ true }}' },
-		/^Number of Images is a boolean, not a number/,
+		/^Number of Images is a boolean \(from the expression \{\{ true \}\}\), not a whole number/,
 		'accepted',
 	],
 	[
 		'Number of Images = [3]',
 		{ numberOfImages: '={{ [3] }}' },
-		/^Number of Images is a list, not a number/,
+		/^Number of Images is a list \(from the expression \{\{ \[3\] \}\}\), not a whole number/,
 		'accepted',
 	],
 	[
 		'Number of Images = "0x3"',
 		{ numberOfImages: '={{ "0x3" }}' },
-		/^Number of Images is "0x3", not a number/,
+		/^Number of Images is "0x3" \(from the expression .*\), not a whole number/,
 		'accepted',
 	],
 	[

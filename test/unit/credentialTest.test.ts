@@ -86,12 +86,10 @@ describe('wiring n8n relies on', () => {
 		(_key, provider) => {
 			expect(provider.credential.name).toBe(provider.adapter.credentialType);
 			expect(credentialTestName(provider)).toBe(`${provider.adapter.credentialType}Test`);
-			const statics = provider.credential.constructor as {
-				keyPageUrl?: string;
-				keyPrefix?: string;
-			};
+			const statics = provider.credential.constructor as { keyPageUrl?: string };
 			expect(statics.keyPageUrl).toMatch(/^https:\/\//);
-			expect(statics.keyPrefix).toMatch(/^[a-z]+[-_]$/);
+			// What keys look like is a provider fact (nodes/shared/facts.ts), read by the test.
+			expect(provider.adapter.facts.keyPrefix.value).toMatch(/^[a-z]+[-_]$/);
 			expect(provider.adapter.cost?.balance.build().base).toBe('api');
 		},
 	);

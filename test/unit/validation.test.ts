@@ -19,9 +19,19 @@ describe('shared validation', () => {
 	it('counts prompt length in code points and per model', () => {
 		expect(codePointLength('🦊🦊')).toBe(2);
 		expect(checkRequest(request({ prompt: '🦊'.repeat(2000) }), evoLinkAdapter, 0)).toBeUndefined();
-		expect(checkRequest(request({ prompt: 'x'.repeat(2001) }), evoLinkAdapter, 0)).toMatchObject({
+		// Characters where the provider counts characters (Apiframe: 2,000).
+		expect(checkRequest(request({ prompt: 'x'.repeat(2001) }), apiframeAdapter, 0)).toMatchObject({
 			field: 'Prompt',
 			message: expect.stringContaining('2,000'),
+		});
+		// A limit in tokens (EvoLink gpt-image-1.5: "Limited to 2000 tokens") is the provider's to
+		// count: nothing it could take is refused here, only what no GPT Image model takes.
+		expect(checkRequest(request({ prompt: 'x'.repeat(8000) }), evoLinkAdapter, 0)).toBeUndefined();
+		expect(checkRequest(request({ prompt: 'x'.repeat(32000) }), evoLinkAdapter, 0)).toBeUndefined();
+		expect(checkRequest(request({ prompt: 'x'.repeat(32001) }), evoLinkAdapter, 0)).toMatchObject({
+			field: 'Prompt',
+			message: 'has 32,001 characters; no GPT Image model takes more than 32,000',
+			fix: expect.stringContaining('2,000 tokens'),
 		});
 		expect(
 			checkRequest(request({ model: 'gpt-image-2', prompt: 'x'.repeat(32000) }), evoLinkAdapter, 0),

@@ -14,6 +14,7 @@ import { ledger, taskScope } from '../ledger';
 import type { Book, TaskScope } from '../ledger';
 import { TaskPoller } from '../poller';
 import type { ProviderDefinition } from '../provider';
+import { ReadBack } from '../readBack';
 import { ShapeChoice } from '../readings';
 import { accountOf, SpendControl } from '../spend';
 import type { Kind } from '../spend';
@@ -40,6 +41,8 @@ export interface OperationContext {
 	downloads: Semaphore;
 	/** The documented shape of each disputed request field that this execution sends. */
 	shapes: ShapeChoice;
+	/** What the provider kept of the first submission of each combination of shapes (readBack.ts). */
+	readBack: ReadBack;
 	/** Max Credits per Execution, Check Balance First, the tool's image limit (set once items are read). */
 	spend: SpendControl;
 	/** What Check Balance First read, shown on the output items. */
@@ -101,6 +104,7 @@ export async function openContext(
 	const spend = new SpendControl(book.spend, {}, account, adapter.cost, () => clock.now());
 	const poller = new TaskPoller(fn, client, adapter, clock);
 	const [downloads, shapes] = [new Semaphore(DOWNLOAD_POOL), new ShapeChoice(adapter.readings)];
+	const readBack = new ReadBack(adapter, shapes);
 	return {
 		fn,
 		adapter,
@@ -113,6 +117,7 @@ export async function openContext(
 		account,
 		downloads,
 		shapes,
+		readBack,
 		spend,
 	};
 }

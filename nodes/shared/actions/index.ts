@@ -121,7 +121,7 @@ function imageOptions(): INodeProperties {
 			default: 0,
 			description:
 				"Never submit a task that would take this execution's spending past this many provider credits, across all items, Retry On Fail tries and runs of this node in a loop (read from the first item). Tasks left out come out as items with status notSubmitted and the reason.",
-			hint: "0 = no cap. The output's credits field shows what each image cost; until the provider's answers have told a price, one task goes first to learn it.",
+			hint: "0 = no cap. The output's creditsReserved field shows what the provider reserved per image; until the provider's answers have told a price, one task goes first to learn it.",
 			displayOptions: { show: { '/operation': ['generate', 'edit'] } },
 		},
 		{

@@ -18,20 +18,31 @@ export interface ProviderFields {
 	imageCountHint: string;
 }
 
-/** "Up to 2,000 characters (gpt-image-2: 32,000)", from the models' limits; the common limit first. */
-export function promptLengthHint(
-	models: Array<Pick<ModelInfo, 'value' | 'promptMaxLength'>>,
-): string {
-	const count = (limit: number) => models.filter((m) => m.promptMaxLength === limit).length;
-	const limits = [...new Set(models.map((m) => m.promptMaxLength))].sort(
-		(a, b) => count(b) - count(a) || a - b,
+type PromptModel = Pick<ModelInfo, 'value' | 'promptMaxLength' | 'promptUnit'>;
+
+/** A limit in the words of the hint: "2,000 characters", "2,000 tokens". */
+function limitWords(model: PromptModel): string {
+	const n = model.promptMaxLength.toLocaleString('en-US');
+	return model.promptUnit === 'tokens' ? `${n} tokens` : `${n} characters`;
+}
+
+/**
+ * "Up to 2,000 characters (gpt-image-2: 32,000)", from the models' limits, the common limit first.
+ * A limit in tokens, which only the provider can count, is said with what it means in characters.
+ */
+export function promptLengthHint(models: PromptModel[]): string {
+	const count = (words: string) => models.filter((m) => limitWords(m) === words).length;
+	const limits = [...new Set(models.map(limitWords))].sort(
+		(a, b) => count(b) - count(a) || parseInt(a.replace(/,/g, '')) - parseInt(b.replace(/,/g, '')),
 	);
-	const chars = (n: number) => n.toLocaleString('en-US');
+	const units = new Set(models.map((m) => m.promptUnit ?? 'characters'));
 	const others = limits.slice(1).map((limit) => {
-		const names = models.filter((m) => m.promptMaxLength === limit).map((m) => m.value);
-		return `${names.join(', ')}: ${chars(limit)}`;
+		const names = models.filter((m) => limitWords(m) === limit).map((m) => m.value);
+		return `${names.join(', ')}: ${units.size > 1 ? limit : limit.replace(/ \w+$/, '')}`;
 	});
-	return `Up to ${chars(limits[0])} characters${others.length ? ` (${others.join('; ')})` : ''}`;
+	const hint = `Up to ${limits[0]}${others.length ? ` (${others.join('; ')})` : ''}`;
+	if (!units.has('tokens')) return hint;
+	return `${hint}. A token is about 4 characters of English, fewer in other languages; the provider counts them and refuses a longer prompt, which costs nothing.`;
 }
 
 export const SUBMIT_OPERATIONS = ['generate', 'edit'];

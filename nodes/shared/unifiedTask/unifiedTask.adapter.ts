@@ -9,9 +9,18 @@ import type {
 	ProviderAdapter,
 	ProviderError,
 	TaskSnapshot,
-	TaskStatus,
 } from '../types';
-import { creditsSchema, errorEnvelope, taskSchema, uploadSchema } from './unifiedTask.schemas';
+import { UNIFIED_TASK_ID } from './unifiedTask.facts';
+import type { UnifiedFacts } from './unifiedTask.facts';
+import {
+	creditsSchema,
+	errorEnvelope,
+	resultsSchema,
+	taskSchema,
+	uploadSchema,
+} from './unifiedTask.schemas';
+
+export { UNIFIED_TASK_ID };
 
 /**
  * The "unified task" API: a flat JSON body on POST /v1/images/generations, a task object back,
@@ -19,19 +28,6 @@ import { creditsSchema, errorEnvelope, taskSchema, uploadSchema } from './unifie
  * StarMagic's pages are a copy of EvoLink's (docs/providers.md, "StarMagic"). Any reseller that
  * speaks it is one `createUnifiedTaskAdapter` call.
  */
-
-/**
- * Task IDs look like task-unified-1757156493-imcg5zqt (32 characters); the API rejects any other
- * prefix. At most 64 characters in all: the prefix and 1-51 letters, digits or hyphens.
- */
-export const UNIFIED_TASK_ID = /^task-unified-[A-Za-z0-9-]{1,51}$/;
-
-const STATUS: Record<string, TaskStatus> = {
-	pending: 'queued',
-	processing: 'processing',
-	completed: 'completed',
-	failed: 'failed',
-};
 
 /** Advice per documented task error code (docs/providers.md, "Task error codes"). */
 const ADVICE: Array<[RegExp, string]> = [
@@ -57,10 +53,10 @@ export interface UnifiedTaskConfig {
 	models: ModelInfo[];
 	/** Models that take a mask image with an edit. */
 	maskModels: string[];
-	/** Input types and size of the provider's file host; leave out when it has none. */
-	upload?: { mimeTypes: string[]; maxBytes: number };
-	/** Largest input image per the provider's pages (see ProviderAdapter.inputImageLimit). */
-	inputImageLimit: { maxBytes: number; source: string };
+	/** What the adapter assumes about the provider: routes, patterns, limits (unifiedTask.facts.ts). */
+	facts: UnifiedFacts;
+	/** Why the input image limit is what it is, for the field hints. */
+	inputImageSource: string;
 }
 
 /** WxH for gpt-image-2: multiples of 16, edges 16-3840, 655,360-8,294,400 pixels, ratio at most 3:1. */
@@ -100,28 +96,36 @@ function sizeFields(options: IDataObject): IDataObject {
 	return { size: options.sizeV2, resolution: options.resolution ?? '1K' };
 }
 
-function snapshot(body: unknown, what: string): TaskSnapshot {
-	const task = parseBody(taskSchema, body, what);
-	const status = STATUS[task.status];
-	if (status === 'completed' && (!task.results || task.results.length === 0)) {
-		throw new ResponseShapeError(what, 'results', 'is missing on a completed task');
-	}
-	const { error } = task;
-	return {
-		taskId: task.id,
-		status,
-		model: task.model,
-		progress: task.progress,
-		estimatedSeconds: task.task_info?.estimated_time,
-		imageUrls: task.results ?? [],
-		error: error
-			? {
-					code: error.code === undefined ? undefined : String(error.code),
-					message: error.message ?? 'no message',
-				}
-			: undefined,
-		cost: task.usage ? { usage: task.usage as IDataObject } : undefined,
-		createdAt: task.created === undefined ? undefined : task.created * 1000,
+/** Reads task objects (submit answers, status answers, callbacks) as the fact table describes them. */
+function taskReader(facts: UnifiedFacts) {
+	const words = facts.statusWords.value;
+	const schema = taskSchema(Object.keys(words));
+	const field = facts.resultsField.value;
+	const results = resultsSchema(field);
+	return (body: unknown, what: string): TaskSnapshot => {
+		const task = parseBody(schema, body, what);
+		const urls = parseBody(results, body, what)[field];
+		const status = words[task.status];
+		if (status === 'completed' && (!urls || urls.length === 0)) {
+			throw new ResponseShapeError(what, field, 'is missing on a completed task');
+		}
+		const { error } = task;
+		return {
+			taskId: task.id,
+			status,
+			model: task.model,
+			progress: task.progress,
+			estimatedSeconds: task.task_info?.estimated_time,
+			imageUrls: urls ?? [],
+			error: error
+				? {
+						code: error.code === undefined ? undefined : String(error.code),
+						message: error.message ?? 'no message',
+					}
+				: undefined,
+			cost: task.usage ? { usage: task.usage as IDataObject } : undefined,
+			createdAt: task.created === undefined ? undefined : task.created * 1000,
+		};
 	};
 }
 
@@ -130,20 +134,34 @@ function trimUrl(value: unknown, fallback: string): string {
 	return text.replace(/\/+$/, '');
 }
 
+/** The route of a fact like "/v1/tasks/{id}", with the task ID put in. */
+function pathWith(route: string, taskId: string): string {
+	return route.replace('{id}', encodeURIComponent(taskId));
+}
+
+/** Whether the model a task shows is the one asked for (a dated version of it counts). */
+function sameModel(asked: unknown, shown: string): boolean {
+	return typeof asked !== 'string' || shown === asked || shown.startsWith(`${asked}-`);
+}
+
 export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAdapter {
+	const { facts } = config;
 	const model = (id: string) => config.models.find((m) => m.value === id);
+	const read = taskReader(facts);
+	const taskIdPattern = facts.taskId.value;
 	const adapter: ProviderAdapter = {
 		displayName: config.displayName,
 		credentialType: config.credentialType,
 		wireFormat: 'unified-task',
 		models: config.models,
-		imageUrlExtensions: ['jpeg', 'jpg', 'png', 'webp'],
-		inputImageLimit: config.inputImageLimit,
-		// The pages' text says "2000 tokens", their schema `maxLength: 2000`: characters, the
-		// stricter count for any ordinary text, are what the node checks.
-		promptLimitNote:
-			'the pages say 2000 tokens, their schema 2,000 characters; characters are counted',
-		taskId: { pattern: UNIFIED_TASK_ID, example: 'task-unified-1757156493-imcg5zqt' },
+		facts,
+		imageUrlExtensions: facts.inputImages.value.extensions,
+		inputImageLimit: { maxBytes: facts.inputImageSize.value, source: config.inputImageSource },
+		taskId: {
+			pattern: taskIdPattern,
+			example: 'task-unified-1757156493-imcg5zqt',
+			madeUp: 'task-unified-1000000000-n8ncheck',
+		},
 		idempotentSubmit: false,
 		mask: config.maskModels.length > 0 ? { models: config.maskModels } : undefined,
 
@@ -170,32 +188,51 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 			if (request.maskUrl !== undefined) body.mask_url = request.maskUrl;
 			if (o.background !== undefined) body.background = o.background;
 			if (request.callbackUrl !== undefined) body.callback_url = request.callbackUrl;
-			return { method: 'POST', base: 'api', path: '/v1/images/generations', json: body };
+			const path = facts.submitRoute.value;
+			return { method: 'POST', base: 'api', path, json: body, fact: 'submitRoute' };
 		},
 
-		parseSubmit: (body) => snapshot(body, 'task creation'),
+		parseSubmit: (body) => read(body, 'task creation'),
 		buildStatus: (taskId) => ({
 			method: 'GET',
 			base: 'api',
-			path: `/v1/tasks/${encodeURIComponent(taskId)}`,
+			path: pathWith(facts.statusRoute.value, taskId),
+			fact: 'statusRoute',
 		}),
-		parseStatus: (body) => snapshot(body, 'task status'),
+		parseStatus: (body) => read(body, 'task status'),
 
 		callback: {
 			field: 'Callback URL',
-			httpsOnly: true,
-			blockPrivateHosts: true,
-			maxLength: 2048,
+			...facts.callbackRules.value,
 			// The callback body is the task object itself, as GET /v1/tasks/{id} shows it.
-			matches: (body) => typeof body.id === 'string' && UNIFIED_TASK_ID.test(body.id),
-			read: (body) => snapshot(body, 'callback'),
+			matches: (body) => typeof body.id === 'string' && taskIdPattern.test(body.id),
+			read: (body) => read(body, 'callback'),
+		},
+
+		// The submit answer is the task object: the model it shows is the one that will run.
+		readBack: {
+			fromSubmitAnswer: true,
+			worthReading: () => true,
+			compare(call, shown) {
+				const asked = call.json?.model;
+				if (shown.model === undefined || sameModel(asked, shown.model)) return [];
+				return [{ field: 'model', kept: false, shown: shown.model }];
+			},
 		},
 
 		parseError(statusCode, body): ProviderError {
 			const parsed = errorEnvelope.safeParse(body);
+			// A route that does not exist says nothing about tasks; an unknown task says so.
+			const unknown = facts.unknownTask.value;
+			const notFound = statusCode === 404 || statusCode === 405;
+			const knownTask =
+				parsed.success &&
+				statusCode === unknown.status &&
+				String(parsed.data.error.code) === unknown.code;
+			const missing = notFound ? (knownTask ? 'task' : 'route') : undefined;
 			if (!parsed.success) {
 				const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
-				return { message: `HTTP ${statusCode}${text}` };
+				return { message: `HTTP ${statusCode}${text}`, missing };
 			}
 			const { code, message, fallback_suggestion: suggestion } = parsed.data.error;
 			return {
@@ -203,12 +240,12 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 				code: code === undefined ? undefined : String(code),
 				description:
 					suggestion ?? (statusCode === 401 ? 'Check the API key in the credential' : undefined),
+				missing,
 			};
 		},
 
 		failureAdvice: (error) => adviceFrom(ADVICE, error),
 
-		// ASSUMPTION for StarMagic (docs/providers.md, "StarMagic"): the same /v1/credits route.
 		cost: {
 			unit: `${config.displayName} credits`,
 			// credits_reserved is the provider's reservation for the task: what it may charge.
@@ -218,7 +255,12 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 				return typeof reserved === 'number' && Number.isFinite(reserved) ? reserved : undefined;
 			},
 			balance: {
-				build: () => ({ method: 'GET', base: 'api', path: '/v1/credits' }),
+				build: () => ({
+					method: 'GET',
+					base: 'api',
+					path: facts.balanceRoute.value,
+					fact: 'balanceRoute',
+				}),
 				parse(body) {
 					const { token, user } = parseBody(creditsSchema, body, 'credits').data;
 					const keyLimit = token?.unlimited_credits ? undefined : token?.remaining_credits;
@@ -240,14 +282,17 @@ export function createUnifiedTaskAdapter(config: UnifiedTaskConfig): ProviderAda
 			},
 		},
 	};
-	if (config.upload) {
+	const upload = facts.upload.value;
+	if (upload) {
 		adapter.upload = {
-			...config.upload,
+			mimeTypes: upload.mimeTypes,
+			maxBytes: upload.maxBytes,
 			build: (file) => ({
 				method: 'POST',
 				base: 'files',
-				path: '/api/v1/files/upload/stream',
+				path: upload.path,
 				multipart: file,
+				fact: 'upload',
 			}),
 			parse(body) {
 				const answer = parseBody(uploadSchema, body, 'file upload');

@@ -113,7 +113,7 @@ export function unifiedTaskFields(models: ModelInfo[]): ProviderFields {
 		models: models.map((m) => ({
 			name: m.name,
 			value: m.value,
-			description: `Up to ${m.promptMaxLength.toLocaleString('en-US')} prompt characters, ${m.maxImagesPerTask === 1 ? 'one image per task' : `${m.maxImagesPerTask} images per task`}`,
+			description: `Up to ${m.promptMaxLength.toLocaleString('en-US')} prompt ${m.promptUnit ?? 'characters'}, ${m.maxImagesPerTask === 1 ? 'one image per task' : `${m.maxImagesPerTask} images per task`}`,
 		})),
 		modelFields,
 		callbackFields: [

@@ -1,29 +1,36 @@
 import { z } from 'zod';
 
-/** Status words of the task API (lower case, as documented). */
-export const taskStatus = z.enum(['pending', 'processing', 'completed', 'failed']);
-
 const taskInfo = z.object({ estimated_time: z.number().optional() }).passthrough().optional();
 
 /** `usage` is returned on submit (credits_reserved, billing_rule); kept as the provider sends it. */
 const usage = z.record(z.unknown()).optional();
 
-/** Fields read from a task object, on submit and on GET /v1/tasks/{id}. */
-export const taskSchema = z.object({
-	id: z.string().min(1),
-	status: taskStatus,
-	/** Unix seconds the task was created (every documented task object has it). */
-	created: z.number().optional(),
-	model: z.string().optional(),
-	progress: z.number().optional(),
-	task_info: taskInfo,
-	usage,
-	results: z.array(z.string()).optional(),
-	error: z
-		.object({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
-		.passthrough()
-		.optional(),
-});
+/**
+ * Fields read from a task object, on submit and on GET /v1/tasks/{id}; the status words and the
+ * field with the result URLs come from the provider's fact table (unifiedTask.facts.ts).
+ */
+export const taskSchema = (statusWords: string[]) =>
+	z.object({
+		id: z.string().min(1),
+		status: z.enum(statusWords as [string, ...string[]]),
+		/** Unix seconds the task was created (every documented task object has it). */
+		created: z.number().optional(),
+		model: z.string().optional(),
+		progress: z.number().optional(),
+		task_info: taskInfo,
+		usage,
+		error: z
+			.object({
+				code: z.union([z.string(), z.number()]).optional(),
+				message: z.string().optional(),
+			})
+			.passthrough()
+			.optional(),
+	});
+
+/** The result URLs of a completed task, under the field the fact table names. */
+export const resultsSchema = (field: string) =>
+	z.object({ [field]: z.array(z.string()).optional() });
 
 /** The HTTP error envelope; `code` is a string on image endpoints, a number on /v1/credits. */
 export const errorEnvelope = z.object({

@@ -9,6 +9,7 @@ import type { FaultQueue, Outcome } from './faults';
 import { bufferReply, decodeBody, isPlainObject, toWire } from './http';
 import type { Reply, Wire } from './http';
 import { pngBytes } from './png';
+import { plays } from './provider';
 import type { Call, Ctx, RouteDef, WireFormatModule } from './provider';
 import type { FakeCounts, RecordedRequest, RequestRoute } from '../types';
 
@@ -122,6 +123,27 @@ function crashReply(module: WireFormatModule, err: unknown): Reply {
 		: reply;
 }
 
+/** The first text of an error body, for an error envelope played wrong. */
+function firstText(value: unknown): string {
+	if (typeof value === 'string') return value;
+	if (value && typeof value === 'object')
+		for (const inner of Object.values(value as Record<string, unknown>)) {
+			const text = firstText(inner);
+			if (text) return text;
+		}
+	return '';
+}
+
+/**
+ * With the error envelope played wrong (`wrongFacts`: `errorEnvelope` or `errorShape`), every
+ * error answer is `{"message", "status"}` instead of the provider's documented envelope.
+ */
+function unlikeErrors(reply: Reply, ctx: Ctx): Reply {
+	const wrong = plays(ctx, 'errorEnvelope') || plays(ctx, 'errorShape');
+	if (!wrong || reply.kind !== 'json' || reply.status < 400) return reply;
+	return { ...reply, json: { message: firstText(reply.json), status: reply.status } };
+}
+
 export function createDispatch(state: DispatchState): Dispatch {
 	const { module, ctx } = state;
 
@@ -135,7 +157,7 @@ export function createDispatch(state: DispatchState): Dispatch {
 			const denied = def.auth ? module.checkAuth(call, ctx, route) : null;
 			return denied ?? (await def.handler(call, ctx));
 		};
-		if (!call.fault) return { kind: 'reply', reply: await run() };
+		if (!call.fault) return { kind: 'reply', reply: unlikeErrors(await run(), ctx) };
 		return await applyFault(call.fault, {
 			route,
 			run,

@@ -110,3 +110,13 @@ export interface Offer {
 	models: readonly string[];
 	filesApi: boolean;
 }
+
+/** Whether the fake plays this fact of the provider's table wrong (`options.wrongFacts`). */
+export function plays(ctx: Pick<Ctx, 'options'>, fact: string): boolean {
+	return ctx.options.wrongFacts?.includes(fact) ?? false;
+}
+
+/** A route the fake plays missing: it answers as an unknown path does. */
+export function unless(fact: string, handler: Handler, notFound: (call: Call) => Reply): Handler {
+	return (call, ctx) => (plays(ctx, fact) ? notFound(call) : handler(call, ctx));
+}

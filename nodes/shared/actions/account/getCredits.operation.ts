@@ -1,4 +1,5 @@
 import { callLimits, readSettings } from '../../settings';
+import { missingRouteOf } from '../../taskClient';
 import type { OperationModule } from '../context';
 
 /**
@@ -17,7 +18,14 @@ export const getCredits: OperationModule = {
 			weight: 1,
 			run: async () => {
 				const limits = callLimits(settings, itemIndex, ctx.clock.now());
-				const balance = await ctx.client.balance(limits);
+				const balance = await ctx.client.balance(limits).catch((error: Error) => {
+					// The route is not where the package assumed: say that, not that the key is wrong.
+					const missing = missingRouteOf(error);
+					const name = ctx.adapter.displayName;
+					if (missing)
+						error.message = `${name}: Get Credits cannot read the balance: ${name} has no ${missing.route}, where this package assumed it`;
+					throw error;
+				});
 				return [
 					{
 						json: {

@@ -2,7 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { promptLengthHint, SUBMIT_OPERATIONS } from '../../descriptions/common';
 import type { ProviderDefinition } from '../../provider';
-import type { FieldProblem } from '../../types';
+import type { FieldProblem, ModelInfo } from '../../types';
 import type { OperationContext } from '../context';
 import { MAX_IMAGES_PER_ITEM, MAX_INPUT_IMAGES } from '../../validation';
 
@@ -32,16 +32,16 @@ function promptFields({ adapter }: ProviderDefinition): INodeProperties[] {
 		placeholder: 'e.g. A watercolor fox reading a book under a lamp, warm light',
 		description: 'What the image should show, or for Edit what to change',
 	};
-	const note = adapter.promptLimitNote ? ` (${adapter.promptLimitNote})` : '';
-	const limits = [...new Set(adapter.models.map((m) => m.promptMaxLength))];
+	const key = (m: ModelInfo) => `${m.promptMaxLength}:${m.promptUnit ?? 'characters'}`;
+	const groups = [...new Set(adapter.models.map(key))].map((k) =>
+		adapter.models.filter((m) => key(m) === k),
+	);
 	return [
-		...limits.map((limit) => ({
+		...groups.map((models) => ({
 			...base,
-			hint: `${promptLengthHint(adapter.models.filter((m) => m.promptMaxLength === limit))}${note}`,
+			hint: promptLengthHint(models),
 			displayOptions: {
-				show: {
-					model: adapter.models.filter((m) => m.promptMaxLength === limit).map((m) => m.value),
-				},
+				show: { model: models.map((m) => m.value) },
 				hide: { '@tool': [true] },
 			},
 		})),
@@ -49,7 +49,7 @@ function promptFields({ adapter }: ProviderDefinition): INodeProperties[] {
 			...base,
 			required: false,
 			default: `={{ $fromAI('prompt', '${TOOL_PROMPT_HINT}', 'string') }}`,
-			hint: `The agent writes the prompt: ${promptLengthHint(adapter.models).replace(/^Up/, 'up')}${note}`,
+			hint: `The agent writes the prompt: ${promptLengthHint(adapter.models).replace(/^Up/, 'up')}`,
 			displayOptions: { show: { '@tool': [true] } },
 		},
 	];
