@@ -98,6 +98,12 @@ describe('taskScope and the traces of a task', () => {
 		// An old n8n without an instance ID, and a context without a run index.
 		const old = taskScope(context({ getInstanceId: undefined }).fn);
 		expect(old).toMatchObject({ instanceId: '', runIndex: 0 });
+		// Without an execution (or workflow) ID nothing is shared with another call.
+		const bare = context({ getExecutionId: () => undefined, getWorkflow: () => ({}) }).fn;
+		const [a, b] = [taskScope(bare), taskScope(bare)];
+		expect(a.executionId).toMatch(/^none-0\.\d+$/);
+		expect(a.executionId).not.toBe(b.executionId);
+		expect(a.workflowId).toBe('');
 	});
 
 	it('logs every task and keeps the count and the first IDs within 255 characters of custom data', () => {
@@ -107,9 +113,37 @@ describe('taskScope and the traces of a task', () => {
 			noteTask(fn, 'EvoLink', slot, `task-unified-1757156493-${i}abcdefg`, false);
 		noteTask(fn, 'EvoLink', slot, 'task-unified-taken', true);
 		expect(logs).toHaveLength(13);
-		expect(logs[12]).toMatch(/taken over by a retry, not submitted again .*item 3/);
+		expect(logs[0]).toBe(
+			'GPT Image: EvoLink task task-unified-1757156493-0abcdefg submitted (execution 42, node "Image", item 3)',
+		);
+		expect(logs[12]).toBe(
+			'GPT Image: EvoLink task task-unified-taken taken over by a retry, not submitted again (execution 42, node "Image", item 3)',
+		);
 		expect(data.gptImageTasks).toBe('12');
-		expect(data.gptImageTaskIds.length).toBeLessThanOrEqual(255);
-		expect(data.gptImageTaskIds).toMatch(/^task-unified-1757156493-0abcdefg,.*\.\.\.$/);
+		// Seven IDs of 32 characters fit in 255 with their commas; the eighth ends the list with "...".
+		const seven = Array.from({ length: 7 }, (_, i) => `task-unified-1757156493-${i}abcdefg`).join(
+			',',
+		);
+		expect(seven.length).toBe(230);
+		expect(data.gptImageTaskIds).toBe(`${seven}...`);
+	});
+
+	it('custom data takes an ID that ends exactly at 255 characters, and nothing after the cut', () => {
+		const { fn, data } = context();
+		const slot = { runIndex: 0, itemIndex: 0, taskIndex: 0 };
+		noteTask(fn, 'EvoLink', slot, 'x'.repeat(255), false);
+		expect(data.gptImageTaskIds).toBe('x'.repeat(255));
+		noteTask(fn, 'EvoLink', slot, 'y', false);
+		expect(data.gptImageTaskIds).toBe(`${'x'.repeat(252)}...`);
+		noteTask(fn, 'EvoLink', slot, 'z', false);
+		expect(data.gptImageTaskIds).toBe(`${'x'.repeat(252)}...`);
+		expect(data.gptImageTasks).toBe('3');
+	});
+
+	it('a context without a logger or custom data still records nothing wrong', () => {
+		const { fn } = context({ logger: undefined, customData: undefined });
+		expect(() =>
+			noteTask(fn, 'EvoLink', { runIndex: 0, itemIndex: 0, taskIndex: 0 }, 't', false),
+		).not.toThrow();
 	});
 });
