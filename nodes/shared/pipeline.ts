@@ -70,12 +70,12 @@ export async function openSpend(ctx: OperationContext, prepared: Array<PreparedI
 			.balance(callLimits(settings, 0, ctx.clock.now()))
 			.catch((error: NodeApiError) => {
 				const missing = missingRouteOf(error);
-				const { displayName: name } = ctx.adapter;
-				if (missing) {
-					error.message = `Check Balance First: ${name} has no ${missing.route} to read the balance from, so nothing was submitted`;
-					error.description = `${error.description ?? ''} Switch Check Balance First off in Options to run without it (Max Credits per Execution needs no balance).`;
-				} else
-					error.description = `Check Balance First could not read the balance, so nothing was submitted. ${error.description ?? ''} Run again, or switch Check Balance First off.`;
+				const why = missing
+					? `${ctx.adapter.displayName} has no ${missing.route} to read the balance from`
+					: 'the balance could not be read';
+				const next = `${missing ? '' : 'Run again, or s'}${missing ? 'S' : ''}witch Check Balance First off in Options to run without it`;
+				if (missing) error.message = `Check Balance First: ${why}, so nothing was submitted`;
+				error.description = `Check Balance First: ${why}, so nothing was submitted. ${error.description ?? ''} ${next}.`;
 				return error;
 			});
 		if (read instanceof Error) throw read;
@@ -149,7 +149,9 @@ async function obtain(
 		return { snapshot: held.snapshot };
 	}
 	// Read-back: the first submission of its readings goes alone, the others wait for its read.
-	const turn = held?.resend ? undefined : await ctx.readBack.turn(provisional(ctx, job, taskIndex));
+	const draft = () =>
+		ctx.readBack.draft(job.request, job.inputs.binaries.length, job.plan[taskIndex]);
+	const turn = held?.resend ? undefined : await ctx.readBack.turn(draft());
 	// Admit: a call whose answer was lost is counted already; any other takes its turn.
 	const kind = kindOf(adapter, job.request, job.plan[taskIndex]);
 	const admission = held?.resend ? COUNTED : await ctx.spend.admit(kind);
@@ -184,17 +186,6 @@ async function obtain(
 	admission.settle(adapter.cost?.creditsOf(sent.snapshot));
 	if (turn) await ctx.readBack.after(turn, sent, ctx.client, limits);
 	return sent;
-}
-
-/**
- * The call a task would be sent as, before its binary inputs are uploaded (they stand in as
- * placeholders): enough to tell whether it holds a field the provider could drop without a word.
- */
-function provisional(ctx: OperationContext, job: Job, taskIndex: number): HttpCall {
-	const { request, inputs } = job;
-	const uploads = inputs.binaries.map((_, i) => `https://upload.invalid/${i}.png`);
-	const draft = { ...request, imageUrls: [...request.imageUrls, ...uploads] };
-	return ctx.adapter.buildSubmit(draft, job.plan[taskIndex], '', ctx.shapes.current());
 }
 
 const COUNTED: Admission = { settle: () => undefined, release: () => undefined };

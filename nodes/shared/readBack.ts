@@ -3,7 +3,14 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { shapeOf } from './readings';
 import type { ShapeChoice } from './readings';
 import type { CallLimits, TaskClient } from './taskClient';
-import type { HttpCall, KeptCheck, ProviderAdapter, Shapes, TaskSnapshot } from './types';
+import type {
+	HttpCall,
+	ImageRequest,
+	KeptCheck,
+	ProviderAdapter,
+	Shapes,
+	TaskSnapshot,
+} from './types';
 
 /**
  * Read-back: after the first submission of an execution, what the provider kept of it is compared
@@ -46,6 +53,16 @@ export class ReadBack {
 		private readonly adapter: ProviderAdapter,
 		private readonly shapes: ShapeChoice,
 	) {}
+
+	/**
+	 * The call a task would be sent as, before its binary inputs are uploaded (they stand in as
+	 * placeholders): enough to tell whether it holds a field the provider could drop without a word.
+	 */
+	draft(request: ImageRequest, binaries: number, images: number): HttpCall {
+		const uploads = Array.from({ length: binaries }, (_, i) => `https://upload.invalid/${i}.png`);
+		const draft = { ...request, imageUrls: [...request.imageUrls, ...uploads] };
+		return this.adapter.buildSubmit(draft, images, '', this.shapes.current());
+	}
 
 	/** The combination of readings a call in `shapes` is sent in. */
 	private keyOf(shapes: Shapes): string {
