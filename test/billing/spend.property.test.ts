@@ -9,7 +9,9 @@
  *   3. every task whose answer reached the node is named in an output item, an error item, the
  *      node's error or the execution's custom data;
  *   4. no input item is dropped: a run that returns has an item paired to every input;
- *   5. every message a person reads (errors, descriptions, notSubmitted) is a sentence.
+ *   5. every message a person reads (errors, descriptions, notSubmitted) is a sentence;
+ *   6. limits refuse only what does not fit (no limit set, nothing left out; with honest prices,
+ *      a task left out would have passed the cap).
  * Every counterexample it has shrunk to is kept below as a named regression.
  */
 import fc from 'fast-check';
@@ -237,6 +239,26 @@ export function violation(s: Scenario, run: Run, fake: FakeProvider): string | u
 	for (const [index, paired] of run.returned.entries()) {
 		if (paired && paired.size !== s.items.length) return `run ${index} dropped an input item`;
 	}
+	// 6. and limits refuse only what does not fit: no limit, no refusal; with honest prices and no
+	// faults, a task left out would have passed the cap by what was spent when the run ended
+	const left = run.outputs.flat().filter((i) => i.json.status === 'notSubmitted');
+	if (s.capTasks === undefined && s.balanceTasks === undefined && left.length > 0)
+		return `${left.length} task(s) left out without any limit set`;
+	const honest = s.price === 'normal' && s.faults.length === 0 && s.failing.length === 0;
+	if (honest && s.capTasks !== undefined && s.balanceTasks === undefined) {
+		const unitPrice = s.provider === 'apiframe' ? 24 : 2.5;
+		const perTask =
+			unitPrice *
+			Math.min(s.items[0], s.model === 'gpt-image-1.5' && s.provider !== 'apiframe' ? 1 : 10);
+		const cap = s.capTasks * perTask;
+		const spentAll = tasks.reduce((sum, t) => sum + realCost(t), 0);
+		for (const item of left) {
+			const images = s.items[(item.pairedItem as { item: number }).item];
+			const smallest = images % model.maxImagesPerTask || model.maxImagesPerTask;
+			if (spentAll + unitPrice * Math.min(images, smallest) <= cap + 1e-9)
+				return `a task of ${Math.min(images, smallest)} image(s) was left out though ${spentAll} of ${cap} were spent`;
+		}
+	}
 	// 5. every message a person reads is a sentence, not a leaked template
 	const texts = [
 		...run.errors.flatMap((e) => [e.message, e.description ?? undefined]),
@@ -250,43 +272,62 @@ export function violation(s: Scenario, run: Run, fake: FakeProvider): string | u
 }
 
 const providerArb = fc.constantFrom(...PROVIDERS.map((p) => p.key));
-const scenarioArb: fc.Arbitrary<Scenario> = providerArb.chain((provider) =>
-	fc.record({
-		provider: fc.constant(provider),
-		model: fc.constantFrom('gpt-image-1.5', 'gpt-image-2'),
-		items: fc.oneof(
-			{
-				weight: 9,
-				arbitrary: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 6 }),
-			},
-			{
-				weight: 1,
-				arbitrary: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 7, maxLength: 50 }),
-			},
-		),
-		faults: fc.array(
-			fc.constantFrom<FaultKind>('lost', 'lost5xx', 'error5xx', 'resetPoll', 'expired'),
-			{ maxLength: 3 },
-		),
-		failing: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 2 }),
-		tries: fc.integer({ min: 1, max: 5 }),
-		runs: fc.integer({ min: 1, max: 3 }),
-		continueOnFail: fc.boolean(),
-		capTasks: fc.option(fc.constantFrom(0.5, 1, 2, 3, 5, 8), { freq: 1, nil: undefined }),
-		balanceTasks: fc.option(fc.constantFrom(0.5, 2, 6), { freq: 4, nil: undefined }),
-		price: fc.constantFrom<PriceMode>(
-			'normal',
-			'normal',
-			'normal',
-			'none',
-			'zero',
-			'negative',
-			'text',
-			'changing',
-		),
-		output: fc.constantFrom<'url' | 'binary'>('url', 'url', 'url', 'binary'),
-	}),
+/** A hostile world: faults, failing tasks and odd price reports; else an honest one. */
+const worldArb = fc.oneof(
+	{
+		weight: 3,
+		arbitrary: fc.constant({
+			faults: [] as FaultKind[],
+			failing: [] as number[],
+			price: 'normal' as PriceMode,
+		}),
+	},
+	{
+		weight: 5,
+		arbitrary: fc.record({
+			faults: fc.array(
+				fc.constantFrom<FaultKind>('lost', 'lost5xx', 'error5xx', 'resetPoll', 'expired'),
+				{ maxLength: 3 },
+			),
+			failing: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 2 }),
+			price: fc.constantFrom<PriceMode>('normal', 'none', 'zero', 'negative', 'text', 'changing'),
+		}),
+	},
 );
+const scenarioArb: fc.Arbitrary<Scenario> = fc
+	.tuple(providerArb, worldArb)
+	.chain(([provider, world]) =>
+		fc.record({
+			provider: fc.constant(provider),
+			model: fc.constantFrom('gpt-image-1.5', 'gpt-image-2'),
+			items: fc.oneof(
+				{
+					weight: 9,
+					arbitrary: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 6 }),
+				},
+				{
+					weight: 1,
+					arbitrary: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 7, maxLength: 50 }),
+				},
+			),
+			faults: fc.constant(world.faults),
+			failing: fc.constant(world.failing),
+			tries: fc.integer({ min: 1, max: 5 }),
+			runs: fc.integer({ min: 1, max: 3 }),
+			continueOnFail: fc.boolean(),
+			// A cap in half the scenarios, Check Balance First in one of five.
+			capTasks: fc.oneof(
+				fc.constant(undefined),
+				fc.constantFrom<number | undefined>(0.5, 1, 2, 3, 5, 8),
+			),
+			balanceTasks: fc.oneof(
+				{ weight: 4, arbitrary: fc.constant(undefined) },
+				{ weight: 1, arbitrary: fc.constantFrom<number | undefined>(0.5, 2, 6) },
+			),
+			price: fc.constant(world.price),
+			output: fc.constantFrom<'url' | 'binary'>('url', 'url', 'url', 'binary'),
+		}),
+	);
 
 /** Counterexamples fast-check has found and shrunk, kept so they are run on every `npm test`. */
 const base = {

@@ -2,6 +2,7 @@ import { Book } from '../../nodes/shared/ledger';
 import {
 	accountOf,
 	forgetPrices,
+	kindOf,
 	PRICE_TTL_MS,
 	SpendControl,
 	usablePrice,
@@ -152,5 +153,184 @@ describe('SpendControl', () => {
 		((await spend.admit(kind(1))) as Admission).release();
 		((await spend.admit(kind(1))) as Admission).settle(undefined);
 		expect(refused(await spend.admit(kind(1)))).toBe(true);
+	});
+});
+
+describe('SpendControl, exactly', () => {
+	const texts = async (spend: SpendControl, k: Kind) => {
+		const result = await spend.admit(k);
+		return refused(result) ? result : undefined;
+	};
+
+	it('takes a price of exactly the most believed per image, not more; per image, over the images', () => {
+		expect(usablePrice(100_000, 1)).toBe(100_000);
+		expect(usablePrice(100_001, 1)).toBeUndefined();
+		expect(usablePrice(200_000, 2)).toBe(100_000);
+		expect(usablePrice(Number.NaN, 2)).toBeUndefined();
+		expect(usablePrice(3, 1)).toBe(3);
+	});
+
+	it('an account is the key and the Base URL, hashed to 32 hex characters', () => {
+		expect(accountOf('key', 'https://a')).toMatch(/^[0-9a-f]{32}$/);
+		expect(accountOf('key', 'https://a')).toBe(accountOf('key', 'https://a'));
+		expect(accountOf('key', 'https://a')).not.toBe(accountOf('other', 'https://a'));
+		expect(accountOf(undefined, 'https://a')).toBe(accountOf('', 'https://a'));
+	});
+
+	it('a kind of task is the provider, model and priced fields; callback fields never price it', () => {
+		const request = (options: Record<string, unknown>) => ({
+			operation: 'generate' as const,
+			model: 'gpt-image-1.5',
+			prompt: 'p',
+			imageCount: 1,
+			imageUrls: [],
+			options: options as never,
+		});
+		const unified = { ...apiframeAdapter, displayName: 'EvoLink', cost: undefined };
+		const a = kindOf(
+			unified,
+			request({ size: '1:1', callbackUrl: 'https://x', webhookEvents: ['a'] }),
+			2,
+		);
+		const b = kindOf(unified, request({ size: '1:1' }), 2);
+		expect(a).toEqual({
+			key: 'EvoLink:gpt-image-1.5:{"size":"1:1"}',
+			images: 2,
+			documented: undefined,
+		});
+		expect(b.key).toBe(a.key);
+		expect(kindOf(unified, request({ size: '2:3' }), 1).key).not.toBe(a.key);
+		// Apiframe prices by quality only, with its published table.
+		const priced = kindOf(apiframeAdapter, request({ quality: 'low', aspectRatio: '3:2' }), 1);
+		expect(priced).toEqual({
+			key: 'Apiframe:gpt-image-1.5:{"quality":"low"}',
+			images: 1,
+			documented: 4,
+		});
+	});
+
+	it('a learned price lasts exactly an hour', async () => {
+		((await control({}).admit(kind())) as Admission).settle(2.5);
+		now = PRICE_TTL_MS - 1;
+		const within = control({ maxCredits: 2.5 });
+		((await within.admit(kind())) as Admission).settle(undefined);
+		expect((await texts(within, kind()))?.limit).toBe('cap');
+		now = PRICE_TTL_MS;
+		const after = control({ maxCredits: 100 });
+		((await after.admit(kind())) as Admission).settle(undefined);
+		// Forgotten: the answer gave no price, so the next task of unknown price is refused.
+		expect((await texts(after, kind()))?.limit).toBe('price');
+	});
+
+	it('keeps at most 1,000 learned prices, the oldest going first', async () => {
+		for (let i = 0; i <= 1000; i++)
+			((await control({}).admit(kind(1, undefined, `k${i}`))) as Admission).settle(1);
+		const oldest = control({ maxCredits: 1 });
+		((await oldest.admit(kind(1, undefined, 'k0'))) as Admission).settle(undefined);
+		expect((await texts(oldest, kind(1, undefined, 'k0')))?.limit).toBe('price');
+		const newest = control({ maxCredits: 1 });
+		expect(await texts(newest, kind(1, undefined, 'k1000'))).toBeUndefined();
+	});
+
+	it('says exactly why, in the unit of the provider', async () => {
+		const capped = control({ maxCredits: 5 });
+		((await capped.admit(kind(2, 2))) as Admission).settle(4);
+		expect(await texts(capped, kind(1, 2))).toEqual({
+			limit: 'cap',
+			text: 'Max Credits per Execution: 4 of 5 Apiframe credits are used in this execution, and this task would take about 2 more. Raise the cap in Options, or run fewer items.',
+		});
+		const learner = control({ maxCredits: 4 }, new Book(), 'fresh');
+		((await learner.admit(kind(1, undefined, 'u'))) as Admission).settle(4);
+		expect((await texts(learner, kind(1, undefined, 'v')))?.text).toBe(
+			'Max Credits per Execution: 4 of 4 Apiframe credits are used in this execution. Raise the cap in Options, or run fewer items.',
+		);
+		const images = control({ maxImages: 2 });
+		((await images.admit(kind(2))) as Admission).settle(undefined);
+		expect(await texts(images, kind(1))).toEqual({
+			limit: 'images',
+			text: 'Max Images per Execution: 2 of 2 images are asked for in this execution, and this task would pass the limit. Raise it in Options (0 = no limit).',
+		});
+		const unpriced = control({ maxCredits: 10 });
+		const never = kind(1, undefined, 'never');
+		((await unpriced.admit(never)) as Admission).settle(undefined);
+		expect(await texts(unpriced, never)).toEqual({
+			limit: 'price',
+			text: "Not submitted: the provider's answers give no usable price for this kind of task, so Max Credits per Execution cannot be kept. Switch that option off to run without it.",
+		});
+		const balanceOnly = control({ balance: { credits: 10, spentBefore: 0 } });
+		((await balanceOnly.admit(never)) as Admission).settle(undefined);
+		expect((await texts(balanceOnly, never))?.text).toBe(
+			"Not submitted: the provider's answers give no usable price for this kind of task, so Check Balance First cannot be kept. Switch that option off to run without it.",
+		);
+	});
+
+	it('Check Balance First counts what was spent since it read the balance, to the credit', async () => {
+		const book = new Book();
+		book.spend.spent = 100;
+		const planned = [kind(1, 3), kind(1, 3), kind(1, 3)];
+		const exact = control({ balance: { credits: 9, spentBefore: 100 } }, book, 'a', planned);
+		exact.checkBalance();
+		for (let i = 0; i < 3; i++) ((await exact.admit(kind(1, 3))) as Admission).settle(3);
+		expect(await texts(exact, kind(1, 3))).toEqual({
+			limit: 'balance',
+			text: 'Check Balance First: 0 Apiframe credits of the balance are left, not enough for this task. Top up, or run fewer items.',
+		});
+		const short = control({ balance: { credits: 8.99, spentBefore: 100 } }, book, 'a', planned);
+		short.checkBalance();
+		expect(await texts(short, kind(1, 3))).toEqual({
+			limit: 'balance',
+			text: 'Check Balance First: the balance of -0.01 Apiframe credits cannot cover this batch; the 3 task(s) to send would take about 9. Nothing more was submitted: top up, or run fewer items.',
+		});
+	});
+
+	it('an empty or spent balance refuses a task of unknown price; a positive one lets one learn', async () => {
+		const empty = control({ balance: { credits: 0, spentBefore: 0 } });
+		expect((await texts(empty, kind()))?.limit).toBe('balance');
+		const some = control({ balance: { credits: 1, spentBefore: 0 } });
+		expect(await texts(some, kind())).toBeUndefined();
+	});
+
+	it('after the learner, the rest of the batch must fit what is left, at the learned price', async () => {
+		const planned = [kind(), kind(), kind()];
+		const fits = control({ balance: { credits: 7.5, spentBefore: 0 } }, new Book(), 'b', planned);
+		fits.checkBalance();
+		((await fits.admit(kind())) as Admission).settle(2.5);
+		expect(await texts(fits, kind())).toBeUndefined();
+		const tight = control({ balance: { credits: 7.4, spentBefore: 0 } }, new Book(), 'c', planned);
+		tight.checkBalance();
+		((await tight.admit(kind())) as Admission).settle(2.5);
+		expect((await texts(tight, kind()))?.text).toMatch(
+			/^Check Balance First: the balance of 4\.9 /,
+		);
+	});
+
+	it('the waiting list forgets only the kind admitted: another kind left over still counts', async () => {
+		const planned = [kind(1, undefined, 'a'), kind(2, undefined, 'b')];
+		const spend = control({ balance: { credits: 7, spentBefore: 0 } }, new Book(), 'd', planned);
+		spend.checkBalance();
+		((await spend.admit(kind(1, undefined, 'a'))) as Admission).settle(2.5);
+		// Kind b (2 images, same price per image once learned? no: its own kind, still unknown).
+		expect(await texts(spend, kind(2, undefined, 'b'))).toBeUndefined();
+	});
+
+	it('settling or releasing twice counts once and frees the turn once', async () => {
+		const book = new Book();
+		const spend = control({ maxCredits: 100 }, book);
+		const first = (await spend.admit(kind(2, 3))) as Admission;
+		first.settle(6);
+		first.settle(6);
+		first.release();
+		expect(book.spend).toMatchObject({ spent: 6, images: 2 });
+		const second = (await spend.admit(kind(1, 3))) as Admission;
+		second.release();
+		second.settle(3);
+		expect(book.spend).toMatchObject({ spent: 6, images: 2 });
+	});
+
+	it('counts a known price times the images when the answer gives none', async () => {
+		const book = new Book();
+		const spend = control({ maxCredits: 100 }, book);
+		((await spend.admit(kind(3, 2))) as Admission).settle(undefined);
+		expect(book.spend.spent).toBe(6);
 	});
 });
