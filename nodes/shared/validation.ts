@@ -73,11 +73,14 @@ export interface ValueSource {
 	fields?: string[];
 }
 
+/**
+ * The expression a value came from; none for an AI Agent's argument (`$fromAI(…)`): the agent, not
+ * the input item, is then what must change, so its error reads like a field the user typed.
+ */
 function fromExpression(source: ValueSource | undefined): string | undefined {
 	const written = source?.written;
-	return typeof written === 'string' && written.startsWith('=')
-		? written.slice(1).trim()
-		: undefined;
+	if (typeof written !== 'string' || !written.startsWith('=')) return undefined;
+	return /\$fromAI\s*\(/.test(written) ? undefined : written.slice(1).trim();
 }
 
 function inputFields(source: ValueSource | undefined): string {

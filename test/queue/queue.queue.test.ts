@@ -269,7 +269,10 @@ describe('callbacks in queue mode', () => {
 				) === '1',
 			'the trigger run',
 		);
-		expect(workerExecutions(1).length + workerExecutions(2).length).toBe(before + 2);
+		// The worker logs its line after it has written the execution's status: wait for the line.
+		const done = () => workerExecutions(1).length + workerExecutions(2).length;
+		await waitFor(() => done() >= before + 2, 'the two worker log lines');
+		expect(done()).toBe(before + 2);
 		const data = postgres.psql(
 			`SELECT d.data FROM execution_data d JOIN execution_entity e ON e.id = d."executionId" WHERE e."workflowId" = 'gptImgCbReceive1'`,
 		);
