@@ -5,6 +5,7 @@ import type { OperationContext, PreparedItem } from './actions/context';
 import { OPERATIONS } from './actions/index';
 import { currentClock } from './clock';
 import { Semaphore } from './concurrency';
+import { downloadPoolSize } from './downloadPool';
 import { TaskPoller } from './poller';
 import { ShapeChoice } from './readings';
 import { isSpendError, SpendGuard, SpendRefusal, spendError } from './spend';
@@ -47,9 +48,6 @@ function errorItem(
 	if (error.description) json.description = error.description;
 	return { json, pairedItem: { item: itemIndex } };
 }
-
-/** How many result images one execution downloads at once. */
-const DOWNLOAD_POOL = 8;
 
 /** Most tasks one error lists by ID; the rest are counted (all are in the log). */
 const LISTED_TASKS = 20;
@@ -97,7 +95,7 @@ async function operationContext(
 	}
 	const client = new TaskClient(fn, adapter, urls, clock, secretsOf(credentials));
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	const downloads = new Semaphore(DOWNLOAD_POOL);
+	const downloads = new Semaphore(downloadPoolSize());
 	const shapes = new ShapeChoice(adapter.readings);
 	const spend = new SpendGuard({});
 	return {
