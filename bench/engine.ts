@@ -1,19 +1,19 @@
 /**
  * Running the nodes inside n8n-core's engine (the compiled package in dist/, as n8n loads it),
- * fakes in their own processes, and the memory probe the figures share.
+ * and the memory probe the figures share.
  */
 import type {
 	ICredentialDataDecryptedObject,
 	INodeExecutionData,
 	INodeParameters,
 } from 'n8n-workflow';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 
 import { runWorkflow } from '../test/engine/harness';
 import type { InputItem, RunWorkflowOptions } from '../test/engine/harness';
-import type { FakeCounts, FakeProviderOptions, Fault } from '../test/fakes';
+import type { FakeAddress } from './fakeProcess';
+
+export { startFakeProcess } from './fakeProcess';
 
 export const REPO = path.resolve(__dirname, '..');
 
@@ -36,11 +36,6 @@ export async function runNode(
 	return { ms: Date.now() - started, items: result.output() };
 }
 
-export interface FakeAddress {
-	apiKey: string;
-	baseUrl: string;
-}
-
 /** The credential of a provider node pointing at a fake. */
 export function credentialsFor(
 	key: string,
@@ -53,60 +48,6 @@ export function credentialsFor(
 
 export const prompts = (n: number, tag: string): InputItem[] =>
 	Array.from({ length: n }, (_, i) => ({ json: { prompt: `${tag} ${i}` } }));
-
-export interface FakeProcess extends FakeAddress {
-	counts(): Promise<FakeCounts>;
-	/** The fake's own CPU time so far, in ms. */
-	cpuMs(): Promise<number>;
-	stop(): Promise<void>;
-}
-
-/** Starts a fake in a child process (bench/fakeChild.ts); `faults` are injected before it serves. */
-export async function startFakeProcess(
-	key: string,
-	options: FakeProviderOptions,
-	faults: Fault[] = [],
-): Promise<FakeProcess> {
-	const child = spawn(
-		process.execPath,
-		[
-			'-r',
-			'ts-node/register/transpile-only',
-			path.join(__dirname, 'fakeChild.ts'),
-			JSON.stringify({ key, options, faults }),
-		],
-		{
-			stdio: ['pipe', 'pipe', 'inherit'],
-			env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.test.json') },
-		},
-	);
-	const lines = readline.createInterface({ input: child.stdout });
-	const next = async () =>
-		await new Promise<string>((resolve, reject) => {
-			lines.once('line', resolve);
-			child.once('exit', (code) => reject(new Error(`fake exited with ${code}`)));
-		});
-	const address = JSON.parse(await next()) as FakeAddress;
-	return {
-		...address,
-		async counts() {
-			const answer = next();
-			child.stdin.write('counts\n');
-			return JSON.parse(await answer) as FakeCounts;
-		},
-		async cpuMs() {
-			const answer = next();
-			child.stdin.write('cpu\n');
-			const { user, system } = JSON.parse(await answer) as NodeJS.CpuUsage;
-			return (user + system) / 1000;
-		},
-		async stop() {
-			const gone = new Promise((resolve) => child.once('exit', resolve));
-			child.stdin.end();
-			await gone;
-		},
-	};
-}
 
 /** Peak growth of this process's RSS (MB) while `work` runs, sampled every 5 ms. */
 export async function peakRssGrowth(work: () => Promise<unknown>): Promise<number> {
