@@ -116,15 +116,19 @@ export async function startN8n(env: NodeJS.ProcessEnv, logFile: string): Promise
 	);
 }
 
-/** Starts an n8n command (start, worker, ...) in its own process group; ready when `readyUrl` answers 200. */
+/**
+ * Starts an n8n command (start, worker, ...) in its own process group; ready when `readyUrl`
+ * answers 200. `nodeArgs` go to Node itself (the benchmark's `-r` timing hook, `--cpu-prof`).
+ */
 export async function startN8nProcess(
 	args: string[],
 	env: NodeJS.ProcessEnv,
 	logFile: string,
 	readyUrl: string,
+	nodeArgs: string[] = [],
 ): Promise<N8nServer> {
 	const out = fs.openSync(logFile, 'a');
-	const child = spawn(NODE24, [N8N_BIN, ...args], {
+	const child = spawn(NODE24, [...nodeArgs, N8N_BIN, ...args], {
 		env,
 		cwd: env.N8N_USER_FOLDER,
 		stdio: ['ignore', out, out],
