@@ -54,7 +54,7 @@ describe('TaskPoller list reads (simulated provider)', () => {
 		// A reading taken on the way never pushes a job a second past its finish.
 		expect(Math.max(...lags)).toBeLessThanOrEqual(LIST_INTERVAL_MS + 100);
 		expect(client.reads).toHaveLength(0);
-		// About one list per 250 ms while the wave finishes, not one request per job.
+		// About one list per LIST_INTERVAL_MS while the wave finishes, not one request per job.
 		expect(client.batchReads).toBeLessThan(15);
 	});
 
@@ -72,7 +72,7 @@ describe('TaskPoller list reads (simulated provider)', () => {
 		await Promise.allSettled(waits);
 		// 1 s: the first check (no estimate). 3.08 s: a's finish (33% at 1 s: 2.94-3.03 s); b is
 		// read on the way (99%: 3.08-3.11 s) and falls due at 3.16 s, 80 ms after that list: it
-		// waits for the next list, 250 ms after the last one.
+		// waits for the next list, LIST_INTERVAL_MS after the last one.
 		expect(client.batchTimes.map((t) => Math.round(t - started))).toEqual([
 			1000,
 			3080,
