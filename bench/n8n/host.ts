@@ -4,6 +4,7 @@
  * (Verification: Confirm With the Provider) followed by a No Operation node.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
@@ -14,7 +15,6 @@ import {
 	n8nEnv,
 	packProject,
 	startN8nProcess,
-	tempUserFolder,
 } from '../../test/e2e/n8nHost';
 import type { N8nServer } from '../../test/e2e/n8nHost';
 import type { FakeAddress } from '../fakeProcess';
@@ -67,7 +67,8 @@ export async function prepareN8n(fake: FakeAddress): Promise<{
 	userFolder: string;
 	env: NodeJS.ProcessEnv;
 }> {
-	const userFolder = tempUserFolder();
+	// Not the e2e tests' prefix: their clean-ups must not take a running bench's folder.
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-bench-'));
 	const tarball = await packProject(userFolder);
 	await installTarball(userFolder, tarball);
 	const env = n8nEnv(userFolder, await freePort(), await freePort(), { N8N_LOG_LEVEL: 'warn' });
