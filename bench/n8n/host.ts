@@ -55,6 +55,15 @@ function workflow() {
 	};
 }
 
+/**
+ * n8n settings to measure with, e.g. BENCH_N8N_ENV='{"N8N_EXPRESSION_ENGINE_POOL_SIZE":"4"}'
+ * (the e2e environment drops the caller's own N8N_ variables).
+ */
+function extraN8nEnv(): Record<string, string> {
+	const given = process.env.BENCH_N8N_ENV;
+	return given ? (JSON.parse(given) as Record<string, string>) : {};
+}
+
 export interface BenchN8n {
 	/** The trigger's Production URL. */
 	webhookUrl: string;
@@ -71,7 +80,10 @@ export async function prepareN8n(fake: FakeAddress): Promise<{
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-gpt-image-bench-'));
 	const tarball = await packProject(userFolder);
 	await installTarball(userFolder, tarball);
-	const env = n8nEnv(userFolder, await freePort(), await freePort(), { N8N_LOG_LEVEL: 'warn' });
+	const env = n8nEnv(userFolder, await freePort(), await freePort(), {
+		N8N_LOG_LEVEL: 'warn',
+		...extraN8nEnv(),
+	});
 	await importCredentials(env, { evoLink: fake });
 	const dir = path.join(userFolder, 'workflows');
 	fs.mkdirSync(dir, { recursive: true });

@@ -37,6 +37,17 @@ async function settled(n8n: BenchN8n, api: ReturnType<typeof restClient>): Promi
 	throw new Error(`runs still going after 5 minutes (${n8n.webhookUrl})`);
 }
 
+/** "3 answered 503, 1 no answer": the answers that were not 200. */
+function statuses(answers: Answer[]): string {
+	const counts = new Map<number, number>();
+	for (const a of answers)
+		if (a.status !== 200) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
+	if (counts.size === 0) return 'all 200';
+	return [...counts]
+		.map(([status, n]) => (status === 0 ? `${n} no answer in 60 s` : `${n} answered ${status}`))
+		.join(', ');
+}
+
 function latency(answers: Answer[]) {
 	const seconds = answers.map((a) => a.ms / 1000);
 	return {
@@ -69,7 +80,7 @@ async function p6(fake: FakeProcess): Promise<void> {
 				row({
 					figure: 'P6',
 					what: `${count} distinct callbacks, ${concurrency} at once`,
-					ours: `${fmt(rate, 1)} answered/s; answer p50 ${fmt(l.p50)} s, p95 ${fmt(l.p95)} s, max ${fmt(l.max)} s; ${l.started} runs, ${l.failed} not 200; ${fmt(reads / count)} provider reads each`,
+					ours: `${fmt(rate, 1)} answered/s; answer p50 ${fmt(l.p50)} s, p95 ${fmt(l.p95)} s, max ${fmt(l.max)} s; ${l.started} runs, ${statuses(answers)}; ${fmt(reads / count)} provider reads each`,
 					anchor: '',
 					ratio: `p95=${fmt(l.p95)}s`,
 				});
@@ -92,7 +103,7 @@ async function p6(fake: FakeProcess): Promise<void> {
 		row({
 			figure: 'P6',
 			what: `the same ${last.length} again (duplicates), 50 at once`,
-			ours: `${fmt(last.length / (wallMs / 1000), 1)} answered/s; answer p50 ${fmt(l.p50)} s, p95 ${fmt(l.p95)} s, max ${fmt(l.max)} s; ${l.started} runs, ${l.duplicates} answered duplicate; ${fmt(perDuplicate)} provider reads each`,
+			ours: `${fmt(last.length / (wallMs / 1000), 1)} answered/s; answer p50 ${fmt(l.p50)} s, p95 ${fmt(l.p95)} s, max ${fmt(l.max)} s; ${l.started} runs, ${l.duplicates} answered duplicate, ${statuses(answers)}; ${fmt(perDuplicate)} provider reads each`,
 			anchor: '',
 			ratio: `reads=${fmt(perDuplicate)}`,
 		});
@@ -119,6 +130,8 @@ interface HookRecord {
 	/** n8n reading the credential to sign the provider request (part of `provider`). */
 	credentialsInProvider: number;
 	staticData: number;
+	/** The event loop held by other work while the call ran (see timingHook.js). */
+	loopBlocked: number;
 }
 
 function hookRecords(file: string) {
@@ -165,6 +178,7 @@ async function p6prof(fake: FakeProcess): Promise<void> {
 		const provider = median(split.map(({ r }) => r.provider));
 		const signing = median(split.map(({ r }) => r.credentialsInProvider));
 		const staticData = median(split.map(({ r }) => r.staticData));
+		const blocked = median(split.map(({ r }) => r.loopBlocked));
 		const after = median(split.map(({ a, r }) => a.sentAt + a.ms - r.end));
 		const own = median(
 			split.map(({ r }) => r.end - r.start - r.credentials - r.provider - r.staticData),
@@ -172,7 +186,7 @@ async function p6prof(fake: FakeProcess): Promise<void> {
 		row({
 			figure: 'P6prof',
 			what: `one callback end to end (median of ${split.length}, one at a time)`,
-			ours: `${fmt(total, 1)} ms: n8n before the trigger ${fmt(before, 1)}, trigger webhook() ${fmt(webhook, 1)} (credentials ${fmt(credentials, 1)} in ${calls} calls, provider read ${fmt(provider, 1)} of which n8n's credential lookup to sign it ${fmt(signing, 1)}, static data ${fmt(staticData, 2)}, its own code ${fmt(own, 1)}), n8n after it (run start, database, answer) ${fmt(after, 1)}`,
+			ours: `${fmt(total, 1)} ms: n8n before the trigger ${fmt(before, 1)}, trigger webhook() ${fmt(webhook, 1)} (credentials ${fmt(credentials, 1)} in ${calls} calls, provider read ${fmt(provider, 1)} of which n8n's credential lookup to sign it ${fmt(signing, 1)}, static data ${fmt(staticData, 2)}, its own code ${fmt(own, 1)}; n8n's event loop busy with other work meanwhile ${fmt(blocked, 1)}), n8n after it (run start, database, answer) ${fmt(after, 1)}`,
 			anchor: '',
 			ratio: `trigger=${fmt((webhook / total) * 100, 0)}%`,
 		});
@@ -217,6 +231,7 @@ const FIGURES: Record<string, (fake: FakeProcess) => Promise<void>> = { P6: p6, 
 async function main(): Promise<void> {
 	const started = Date.now();
 	const only = process.argv.slice(2);
+	if (process.env.BENCH_N8N_ENV) console.log(`n8n settings: ${process.env.BENCH_N8N_ENV}`);
 	const fake = await startFakeProcess('evoLink', {
 		taskDurationMs: 20,
 		balance: 1e9,

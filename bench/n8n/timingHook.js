@@ -14,6 +14,16 @@ const file = process.env.GPT_IMAGE_TIMING_FILE;
 const now = () => performance.timeOrigin + performance.now();
 const lines = [];
 
+// How long the event loop was held by other work while a call waited (a timer due every 5 ms
+// that runs late): time a call spends blocked behind n8n's own work, not in it.
+let blocked = 0;
+let lastTick = now();
+setInterval(() => {
+	const tick = now();
+	blocked += Math.max(0, tick - lastTick - 5);
+	lastTick = tick;
+}, 5).unref();
+
 /**
  * Times every call of `owner[name]` into `record[key]`. A call made while the provider request
  * runs (n8n reading the credential to sign it) counts under `${key}InProvider` instead, so the
@@ -48,6 +58,7 @@ function wrap(Trigger) {
 	const webhook = Trigger.prototype.webhook;
 	Trigger.prototype.webhook = async function (...args) {
 		const record = { start: now(), taskId: null, outcome: 'error', inProvider: 0 };
+		const blockedBefore = blocked;
 		const keys = ['credentials', 'provider', 'staticData'];
 		for (const key of [...keys, 'credentialsInProvider', 'staticDataInProvider']) {
 			record[key] = 0;
@@ -64,6 +75,7 @@ function wrap(Trigger) {
 			return answer;
 		} finally {
 			record.end = now();
+			record.loopBlocked = blocked - blockedBefore;
 			lines.push(JSON.stringify(record));
 		}
 	};
