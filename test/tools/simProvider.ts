@@ -28,6 +28,8 @@ export class SimProvider {
 	failNext = 0;
 	/** Tasks whose status reads never answer (a stuck connection). */
 	readonly hanging = new Set<string>();
+	/** List requests never answer. */
+	hangLists = false;
 
 	constructor(private readonly clock: Clock) {}
 
@@ -76,6 +78,7 @@ export class SimProvider {
 	async statusBatch(taskIds: string[]): Promise<StatusPage> {
 		this.batchReads += 1;
 		this.batchTimes.push(this.clock.now());
+		if (this.hangLists) return await new Promise<StatusPage>(() => {});
 		return { tasks: taskIds.map((taskId) => ({ taskId, body: taskId })) };
 	}
 

@@ -80,6 +80,27 @@ describe('TaskPoller list reads (simulated provider)', () => {
 		]);
 		expect(client.reads).toHaveLength(0);
 	});
+
+	it('reads due jobs one by one when a list request hangs', async () => {
+		const { clock, client, poller } = setup();
+		client.hangLists = true;
+		const jobs = [
+			client.add({ id: 'x', durationMs: 3000 }),
+			client.add({ id: 'y', durationMs: 3000 }),
+		];
+		const done = await clock.run(
+			async () =>
+				await Promise.all(
+					jobs.map(
+						async (job) => await poller.wait(job, { limits: limits(clock), maxWaitMs: 60000 }),
+					),
+				),
+		);
+		expect(done.map((d) => d.status)).toEqual(['completed', 'completed']);
+		// The one list never answered: after 2 s of patience the jobs were read on their own.
+		expect(client.batchReads).toBe(1);
+		expect(client.reads.length).toBeGreaterThanOrEqual(2);
+	});
 });
 
 describe('TaskPoller list reads (Apiframe fake, paged list)', () => {
