@@ -57,6 +57,23 @@ export interface Answer {
 	/** Started a run: 200 with an empty body (the trigger's responseData). */
 	started: boolean;
 	duplicate: boolean;
+	/** For an answer other than 200: who refused and why, in short. */
+	reason?: string;
+}
+
+/** "n8n: Database is not ready" or "trigger: Could not confirm task": whose refusal it was. */
+function reasonOf(text: string): string {
+	let message = text;
+	try {
+		const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+		message = String(body.error ?? body.message ?? text);
+	} catch {
+		// not JSON: the text itself
+	}
+	const who = /deliver again|does not know task|nothing was started/i.test(message)
+		? 'trigger'
+		: 'n8n';
+	return `${who}: ${message.replace(/task-unified-\S+/g, 'task').slice(0, 40)}`;
 }
 
 /** Posts each callback to the trigger, `concurrency` at once; returns every answer. */
@@ -83,9 +100,19 @@ export async function deliver(
 				status: response.status,
 				started: response.status === 200 && text === '',
 				duplicate: text.includes('"duplicate":true'),
+				reason: response.status === 200 ? undefined : reasonOf(text),
 			};
 		} catch {
-			return { taskId, sentAt, ms: now() - sentAt, status: 0, started: false, duplicate: false };
+			const reason = 'no answer in 60 s';
+			return {
+				taskId,
+				sentAt,
+				ms: now() - sentAt,
+				status: 0,
+				started: false,
+				duplicate: false,
+				reason,
+			};
 		}
 	});
 	return { answers, wallMs: now() - started };

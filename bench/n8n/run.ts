@@ -37,15 +37,16 @@ async function settled(n8n: BenchN8n, api: ReturnType<typeof restClient>): Promi
 	throw new Error(`runs still going after 5 minutes (${n8n.webhookUrl})`);
 }
 
-/** "3 answered 503, 1 no answer": the answers that were not 200. */
+/** "3 answered 503 (n8n: Database is not ready)": the answers that were not 200, by reason. */
 function statuses(answers: Answer[]): string {
-	const counts = new Map<number, number>();
-	for (const a of answers)
-		if (a.status !== 200) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
+	const counts = new Map<string, number>();
+	for (const a of answers) {
+		if (a.status === 200) continue;
+		const key = a.status === 0 ? `${a.reason}` : `answered ${a.status} (${a.reason})`;
+		counts.set(key, (counts.get(key) ?? 0) + 1);
+	}
 	if (counts.size === 0) return 'all 200';
-	return [...counts]
-		.map(([status, n]) => (status === 0 ? `${n} no answer in 60 s` : `${n} answered ${status}`))
-		.join(', ');
+	return [...counts].map(([key, n]) => `${n} ${key}`).join(', ');
 }
 
 function latency(answers: Answer[]) {
