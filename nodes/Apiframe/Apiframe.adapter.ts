@@ -295,16 +295,27 @@ export const apiframeAdapter: ProviderAdapter = {
 	}),
 	parseStatus: (body) => jobSnapshot(parseBody(jobSchema, body, 'job status')),
 
+	// Newest first, at most 100 a page: room for as many other jobs of the account as ours, and
+	// the cursor for the page after (the poller stops when it has found every job it waits for).
 	statusBatch: {
-		build: (taskIds) => ({
+		build: (taskIds, cursor) => ({
 			method: 'GET',
 			base: 'api',
 			path: FACTS.listRoute.value,
-			qs: { limit: Math.min(100, Math.max(taskIds.length, 20)) },
+			qs: {
+				limit: Math.min(100, Math.max(20, 2 * taskIds.length)),
+				...(cursor === undefined ? {} : { cursor }),
+			},
 			fact: 'listRoute',
 		}),
-		split: (body) =>
-			parseBody(jobListSchema, body, 'job list').jobs.map((job) => ({ taskId: job.id, body: job })),
+		split(body) {
+			const list = parseBody(jobListSchema, body, 'job list');
+			const next = list.hasMore === false ? undefined : list.nextCursor;
+			return {
+				tasks: list.jobs.map((job) => ({ taskId: job.id, body: job })),
+				cursor: next || undefined,
+			};
+		},
 	},
 
 	// No HTTPS or private-address rule is documented for webhookUrl (the webhookRules fact).

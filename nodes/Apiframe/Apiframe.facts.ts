@@ -211,7 +211,7 @@ export const APIFRAME_FACTS: ApiframeFacts = {
 	}),
 	listRoute: fact('/v2/jobs', {
 		about: 'Job list route',
-		shown: '`GET /v2/jobs?limit=1-100`, newest first: `{jobs, nextCursor, hasMore}`',
+		shown: '`GET /v2/jobs?limit=1-100&cursor=`, newest first: `{jobs, nextCursor, hasMore}`',
 		confidence: 'documented',
 		source: `${SCHEMA} and the List Jobs page`,
 		ifWrong: 'Waiting reads each job on its own instead (one request per job)',

@@ -34,6 +34,9 @@ export const jobSchema = z.object({
 /** Only the IDs are read here: each job is then read on its own, so one odd job fails only its task. */
 export const jobListSchema = z.object({
 	jobs: z.array(z.object({ id: z.string().min(1) }).passthrough()),
+	/** The id to ask the next page from; null on the last page. */
+	nextCursor: z.string().nullable().optional(),
+	hasMore: z.boolean().optional(),
 });
 
 /** Errors are flat: {error: "..."}; validation adds details keyed by JSON path, 402 adds numbers. */

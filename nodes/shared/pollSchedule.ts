@@ -18,6 +18,12 @@ const FINISH_MARGIN_MS = 50;
 const BACKOFF = 1.5;
 /** Where in the estimated run the first check goes when only an estimate is known. */
 const PROBE_SHARE = 0.5;
+/**
+ * An estimate of at most this is not checked halfway: one twice too long then costs at most 2 s
+ * of lag, what a schedule whose first check is at 2 s costs anyway, while the check would double
+ * the requests of every short task.
+ */
+const PROBE_MIN_ESTIMATE_MS = 4000;
 
 export interface ProgressSample {
 	at: number;
@@ -79,7 +85,9 @@ export function nextPollAt(state: PollState): number {
 	if (
 		finish !== undefined &&
 		state.lastPollAt === undefined &&
-		state.estimatedSeconds !== undefined
+		state.samples.length === 0 &&
+		state.estimatedSeconds !== undefined &&
+		finish - state.startedAt > PROBE_MIN_ESTIMATE_MS
 	) {
 		// An estimate alone may be too long: check once halfway, so that a progress reading can
 		// correct it before the predicted finish.

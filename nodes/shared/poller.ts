@@ -2,7 +2,8 @@ import type { IExecuteFunctions, NodeApiError } from 'n8n-workflow';
 
 import type { Clock } from './clock';
 import { providerError } from './errors';
-import { isOverdue, MIN_POLL_INTERVAL_MS, nextPollAt } from './pollSchedule';
+import { listPages } from './listPages';
+import { isOverdue, nextPollAt } from './pollSchedule';
 import type { PollState } from './pollSchedule';
 import type { CallLimits, TaskClient } from './taskClient';
 import { FINISHED_STATUSES } from './types';
@@ -27,18 +28,31 @@ export interface WaitOptions {
 
 /** Longest idle sleep of the loop, so new tasks and a stop are noticed quickly. */
 const LOOP_SLICE_MS = 200;
+/**
+ * Shortest gap between two list requests of one execution. One list reads every waiting task, so
+ * its pace is the execution's, not a task's: a task due just after a list waits at most this long
+ * (75 ms on average, against 50 ms of margin for a task read on its own), and an execution never
+ * sends more than 400 lists a minute, under the 500 a minute reported for Apiframe (unconfirmed).
+ */
+export const LIST_INTERVAL_MS = 150;
+/** A list answer slower than this no longer holds the due tasks: they are read one by one. */
+const LIST_PATIENCE_MS = 2000;
 
 /**
  * Polls every waiting task of one execution from a single loop: one timer whatever the number
  * of items, each task on its own schedule. Where the provider can list many tasks in one request,
- * a due task triggers one list request that updates every waiting task it contains.
+ * due tasks are read with one list request (paged), which updates every waiting task it contains.
  */
 export class TaskPoller {
 	private readonly waiters = new Set<Waiter>();
-	/** Waiters whose status read is running. */
+	/** Waiters whose own status read is running. */
 	private readonly busy = new Set<Waiter>();
 	private running = false;
-	private lastBatchAt = 0;
+	private lastListAt = -Infinity;
+	/** When the list read on its way started. */
+	private listSince?: number;
+	/** Ends the loop's current sleep early (a read has moved some task's next check). */
+	private wake?: () => void;
 
 	constructor(
 		private readonly fn: IExecuteFunctions,
@@ -75,6 +89,7 @@ export class TaskPoller {
 			};
 			this.waiters.add(waiter);
 			if (!this.running) void this.loop();
+			else if (needsRead) this.wake?.();
 		});
 	}
 
@@ -86,9 +101,9 @@ export class TaskPoller {
 	}
 
 	/**
-	 * The loop never waits for a status request: a due task's read runs on its own, so one slow or
-	 * stuck answer holds no other task. A task whose read is still running when its Max Wait (plus
-	 * its request's own deadline) is over fails with its ID at once.
+	 * The loop never waits for a status request: reads run on their own, so one slow or stuck
+	 * answer holds no other task. A task whose read is still running when its Max Wait (plus its
+	 * request's own deadline) is over fails with its ID at once.
 	 */
 	private async loop(): Promise<void> {
 		this.running = true;
@@ -98,14 +113,11 @@ export class TaskPoller {
 				this.expireStuck(now);
 				const idle = [...this.waiters].filter((w) => !this.busy.has(w));
 				const due = idle.filter((w) => w.nextAt <= now);
-				if (due.length > 0) void this.pollDue(due);
-				const next = Math.min(
-					now + LOOP_SLICE_MS,
-					...idle.filter((w) => w.nextAt > now).map((w) => w.nextAt),
-				);
+				let next = now + LOOP_SLICE_MS;
+				if (due.length > 0) next = Math.min(next, this.startReads(due, now) ?? next);
+				for (const waiter of idle) if (waiter.nextAt > now) next = Math.min(next, waiter.nextAt);
 				try {
-					const slice = Math.min(next - now, LOOP_SLICE_MS);
-					await pause(slice, this.clock, this.fn.getExecutionCancelSignal());
+					await this.sleep(next - now);
 				} catch (error) {
 					this.stopAll(error as Error);
 				}
@@ -115,19 +127,44 @@ export class TaskPoller {
 		}
 	}
 
-	private async pollDue(due: Waiter[]): Promise<void> {
-		for (const waiter of due) this.busy.add(waiter);
+	/** Sleeps up to `ms` (one slice at most), or until a read wakes the loop. */
+	private async sleep(ms: number): Promise<void> {
+		const slept = pause(
+			Math.min(ms, LOOP_SLICE_MS),
+			this.clock,
+			this.fn.getExecutionCancelSignal(),
+		);
+		const woken = new Promise<void>((resolve) => (this.wake = resolve));
 		try {
-			let single = due;
-			const batchDue = this.clock.now() - this.lastBatchAt >= MIN_POLL_INTERVAL_MS;
-			if (this.adapter.statusBatch && this.waiters.size > 1 && batchDue) {
-				const found = await this.pollBatch(due[0]);
-				single = due.filter((w) => this.waiters.has(w) && !found.has(w));
-			}
-			await Promise.all(single.map(async (waiter) => await this.pollOne(waiter)));
+			await Promise.race([slept, woken]);
 		} finally {
-			for (const waiter of due) this.busy.delete(waiter);
+			this.wake = undefined;
+			// A sleep cut short may still end in a stop; the next sleep reports that.
+			slept.catch(() => {});
 		}
+	}
+
+	/**
+	 * Starts the reads of the due tasks: one list request where the provider has one and more
+	 * than one task waits, otherwise each task's own. Returns when tasks held back for a list
+	 * should be looked at again.
+	 */
+	private startReads(due: Waiter[], now: number): number | undefined {
+		if (!this.adapter.statusBatch || this.waiters.size < 2) {
+			void this.readEach(due);
+			return undefined;
+		}
+		if (this.listSince !== undefined) {
+			// The list on its way reads these tasks too, unless it is taking too long.
+			const patience = this.listSince + LIST_PATIENCE_MS;
+			if (now < patience) return patience;
+			void this.readEach(due);
+			return undefined;
+		}
+		const allowed = this.lastListAt + LIST_INTERVAL_MS;
+		if (now < allowed) return allowed;
+		void this.readList(due[0].limits);
+		return undefined;
 	}
 
 	/** Fails tasks whose read has outlived their Max Wait and its own request deadline. */
@@ -138,52 +175,73 @@ export class TaskPoller {
 		}
 	}
 
-	/** One list request; every waiting task it contains is updated, due or not. */
-	private async pollBatch(trigger: Waiter): Promise<Set<Waiter>> {
-		this.lastBatchAt = this.clock.now();
-		const waiting = [...this.waiters];
-		let bodies: Array<{ taskId: string; body: unknown }>;
+	/**
+	 * One list read (its pages) for every waiting task: each one it contains is updated, due or
+	 * not; due ones it missed are read one by one. The list is an optimisation: when it fails,
+	 * the due tasks are read one by one.
+	 */
+	private async readList(limits: CallLimits): Promise<void> {
+		this.listSince = this.lastListAt = this.clock.now();
+		let bodies: Map<string, unknown>;
 		try {
-			bodies = await this.client.statusBatch(
-				waiting.map((w) => w.snapshot.taskId),
-				trigger.limits,
-			);
+			const taskIds = [...this.waiters].map((w) => w.snapshot.taskId);
+			bodies = await listPages(this.client, taskIds, limits);
 		} catch {
-			// The list is an optimisation: on any failure the due tasks are polled one by one.
-			return new Set();
+			bodies = new Map();
+		} finally {
+			this.listSince = undefined;
 		}
-		const byId = new Map(bodies.map((b) => [b.taskId, b.body]));
-		const found = new Set<Waiter>();
+		const now = this.clock.now();
+		const missed: Waiter[] = [];
 		await Promise.all(
-			waiting.map(async (waiter) => {
-				if (!byId.has(waiter.snapshot.taskId)) return;
-				found.add(waiter);
+			[...this.waiters].map(async (waiter) => {
+				const due = waiter.nextAt <= now;
+				if (!bodies.has(waiter.snapshot.taskId)) {
+					if (due && !this.busy.has(waiter)) missed.push(waiter);
+					return;
+				}
 				try {
-					this.record(
-						waiter,
-						await this.client.readStatus(byId.get(waiter.snapshot.taskId), waiter.limits),
-					);
+					const body = bodies.get(waiter.snapshot.taskId);
+					this.record(waiter, await this.client.readStatus(body, waiter.limits), due);
 				} catch (error) {
 					this.settle(waiter, error as Error);
 				}
 			}),
 		);
-		return found;
+		this.wake?.();
+		await this.readEach(missed);
 	}
 
-	private async pollOne(waiter: Waiter): Promise<void> {
+	/** Each task's own status read, all at once. */
+	private async readEach(waiters: Waiter[]): Promise<void> {
+		await Promise.all(
+			waiters
+				.filter((w) => this.waiters.has(w) && !this.busy.has(w))
+				.map(async (waiter) => await this.readOne(waiter)),
+		);
+		this.wake?.();
+	}
+
+	private async readOne(waiter: Waiter): Promise<void> {
+		this.busy.add(waiter);
 		let snapshot: TaskSnapshot;
 		try {
 			snapshot = await this.client.status(waiter.snapshot.taskId, waiter.limits);
 		} catch (error) {
 			this.settle(waiter, error as Error);
 			return;
+		} finally {
+			this.busy.delete(waiter);
 		}
-		this.record(waiter, snapshot);
+		this.record(waiter, snapshot, true);
 	}
 
-	/** Takes in a fresh status: settles a finished task, otherwise plans its next check. */
-	private record(waiter: Waiter, snapshot: TaskSnapshot): void {
+	/**
+	 * Takes in a fresh status: settles a finished task, otherwise plans its next check. A reading
+	 * a list gave of a task that was not due is not that task's check: it only moves the next check
+	 * to where the reading now predicts the finish, and counts for no backoff.
+	 */
+	private record(waiter: Waiter, snapshot: TaskSnapshot, due: boolean): void {
 		if (!this.waiters.has(waiter)) return;
 		const now = this.clock.now();
 		// Keep what only the submit answer carried (e.g. reserved credits) unless the poll has newer.
@@ -203,11 +261,16 @@ export class TaskPoller {
 		}
 		const state = waiter.state;
 		state.now = now;
-		if (isOverdue(state)) state.overdue += 1;
-		state.lastPollAt = now;
 		if (snapshot.progress !== undefined)
 			state.samples.push({ at: now, progress: snapshot.progress });
 		if (snapshot.estimatedSeconds !== undefined) state.estimatedSeconds = snapshot.estimatedSeconds;
+		if (due) {
+			if (isOverdue(state)) state.overdue += 1;
+			state.lastPollAt = now;
+		} else if (isOverdue(state)) {
+			// Nothing new to aim at: the task's own next check stays where it was.
+			return;
+		}
 		// The last check happens at the deadline, so a task finishing just in time still counts.
 		waiter.nextAt = Math.min(nextPollAt(state), state.startedAt + waiter.maxWaitMs);
 	}

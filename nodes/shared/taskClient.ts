@@ -20,6 +20,7 @@ import type {
 	HttpCall,
 	ProviderAdapter,
 	ProviderError,
+	StatusPage,
 	TaskSnapshot,
 } from './types';
 import { exchangeJson } from './exchange';
@@ -124,15 +125,12 @@ export class TaskClient {
 		);
 	}
 
-	/** One list request for many tasks: each task's own body, still to be read with readStatus. */
-	async statusBatch(
-		taskIds: string[],
-		limits: CallLimits,
-	): Promise<Array<{ taskId: string; body: unknown }>> {
+	/** One list page for many tasks: each task's own body, still to be read with readStatus. */
+	async statusBatch(taskIds: string[], limits: CallLimits, cursor?: string): Promise<StatusPage> {
 		const batch = this.adapter.statusBatch;
-		if (!batch) return [];
-		const body = await this.send(() => batch.build(taskIds), 'status', limits);
-		return this.parse(body, (b) => batch.split(b), limits);
+		if (!batch) return { tasks: [] };
+		const body = await this.send(() => batch.build(taskIds, cursor), 'status', limits);
+		return await this.parse(body, (b) => batch.split(b), limits);
 	}
 
 	/** Reads one task's status body (from a list), with errors for that task's item. */

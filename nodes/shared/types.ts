@@ -129,11 +129,17 @@ export interface MaskCapability {
 	models: string[];
 }
 
-/** One request that reads many tasks at once. */
+/** One request that reads many tasks at once, a page at a time. */
 export interface StatusBatchCapability {
-	build(taskIds: string[]): HttpCall;
-	/** Each task's own body, read later with parseStatus. */
-	split(body: unknown): Array<{ taskId: string; body: unknown }>;
+	/** The first page, or the one after the page whose answer gave `cursor`. */
+	build(taskIds: string[], cursor?: string): HttpCall;
+	/** Each task's own body (read later with parseStatus), and the next page's cursor if any. */
+	split(body: unknown): StatusPage;
+}
+
+export interface StatusPage {
+	tasks: Array<{ taskId: string; body: unknown }>;
+	cursor?: string;
 }
 
 /** What a provider signs its callbacks with, when it signs them. */

@@ -4,7 +4,7 @@
  * readStatus). Used by the poller's unit tests and by the polling benchmark (P2), where
  * thousands of tasks run in simulated time.
  */
-import type { TaskSnapshot } from '../../nodes/shared/types';
+import type { StatusPage, TaskSnapshot } from '../../nodes/shared/types';
 import type { Clock } from '../../nodes/shared/clock';
 
 export interface SimTask {
@@ -22,10 +22,14 @@ export class SimProvider {
 	readonly tasks = new Map<string, SimTask>();
 	readonly reads: Array<{ taskId: string; at: number }> = [];
 	batchReads = 0;
+	/** When each list request was made. */
+	readonly batchTimes: number[] = [];
 	/** The next N status reads fail (the poller hands the error to that task). */
 	failNext = 0;
 	/** Tasks whose status reads never answer (a stuck connection). */
 	readonly hanging = new Set<string>();
+	/** List requests never answer. */
+	hangLists = false;
 
 	constructor(private readonly clock: Clock) {}
 
@@ -71,9 +75,11 @@ export class SimProvider {
 		return this.snapshot(taskId);
 	}
 
-	async statusBatch(taskIds: string[]): Promise<Array<{ taskId: string; body: unknown }>> {
+	async statusBatch(taskIds: string[]): Promise<StatusPage> {
 		this.batchReads += 1;
-		return taskIds.map((taskId) => ({ taskId, body: taskId }));
+		this.batchTimes.push(this.clock.now());
+		if (this.hangLists) return await new Promise<StatusPage>(() => {});
+		return { tasks: taskIds.map((taskId) => ({ taskId, body: taskId })) };
 	}
 
 	async readStatus(body: unknown): Promise<TaskSnapshot> {

@@ -18,19 +18,32 @@ const state = (extra: Partial<PollState>): PollState => ({
 describe('poll schedule', () => {
 	it('checks once halfway through the estimate, then goes to the finish the estimate gives', () => {
 		// An estimate alone may be too long: the first check is at half of it.
-		expect(nextPollAt(state({ estimatedSeconds: 3 }))).toBe(1550);
+		expect(nextPollAt(state({ estimatedSeconds: 6 }))).toBe(3050);
 		// A long estimate is still checked every 10 s.
 		expect(nextPollAt(state({ estimatedSeconds: 60 }))).toBe(MAX_POLL_INTERVAL_MS);
 		// After a check that gave no progress, the estimate itself is the target.
-		expect(nextPollAt(state({ now: 1550, lastPollAt: 1550, estimatedSeconds: 3 }))).toBe(3050);
-		// After one with progress that agrees (51% at 1.55 s: 2.98-3.04 s), the estimate wins.
+		expect(nextPollAt(state({ now: 3050, lastPollAt: 3050, estimatedSeconds: 6 }))).toBe(6050);
+		// After one with progress that agrees (50% at 3.05 s: 5.98-6.1 s), the estimate wins.
 		const agreed = state({
-			now: 1550,
-			lastPollAt: 1550,
-			estimatedSeconds: 3,
-			samples: [{ at: 1550, progress: 51 }],
+			now: 3050,
+			lastPollAt: 3050,
+			estimatedSeconds: 6,
+			samples: [{ at: 3050, progress: 50 }],
 		});
-		expect(nextPollAt(agreed)).toBe(3050);
+		expect(nextPollAt(agreed)).toBe(6050);
+	});
+
+	it('trusts an estimate of 4 s or less without the halfway check', () => {
+		// Twice too long, such an estimate costs at most 2 s; the check would cost a request.
+		expect(nextPollAt(state({ estimatedSeconds: 3 }))).toBe(3050);
+		expect(nextPollAt(state({ estimatedSeconds: 4 }))).toBe(4050);
+		expect(nextPollAt(state({ estimatedSeconds: 5 }))).toBe(2550);
+	});
+
+	it('plans from a reading taken before the first check like from the check itself', () => {
+		// A list request read the task at 2 s (40%: 4.9-5 s): no halfway check any more.
+		const read = state({ now: 2000, estimatedSeconds: 5, samples: [{ at: 2000, progress: 40 }] });
+		expect(nextPollAt(read)).toBe(5050);
 	});
 
 	it('narrows the finish from whole-percent progress readings', () => {

@@ -76,7 +76,7 @@ describe('TaskPoller', () => {
 	it('serves many tasks from one loop, each on its own schedule, and returns failures as snapshots', async () => {
 		const { clock, client, poller, limits } = setup();
 		const tasks = [
-			client.add({ id: 't1', durationMs: 4000, estimateSeconds: 4 }),
+			client.add({ id: 't1', durationMs: 5000, estimateSeconds: 5 }),
 			client.add({ id: 't2', durationMs: 9000, estimateSeconds: 9 }),
 			client.add({ id: 't3', durationMs: 6000, estimateSeconds: 6, fails: true }),
 		];

@@ -9,6 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { currentClock } from '../clock';
 import type { Clock } from '../clock';
 import { Semaphore } from '../concurrency';
+import { downloadPoolSize } from '../downloadPool';
 import type { ProviderFields } from '../descriptions/common';
 import { ledger, taskScope } from '../ledger';
 import type { Book, TaskScope } from '../ledger';
@@ -79,9 +80,6 @@ export function valueSource(fn: IExecuteFunctions, itemIndex: number, name: stri
 	return { written: fn.getNode().parameters?.[name], fields: Object.keys(json) };
 }
 
-/** How many result images one execution downloads at once. */
-const DOWNLOAD_POOL = 8;
-
 /** Builds the one context of an execution: adapter, HTTP client, poll loop, clock and Book. */
 export async function openContext(
 	fn: IExecuteFunctions,
@@ -103,7 +101,7 @@ export async function openContext(
 	const book = ledger.book(scope);
 	const spend = new SpendControl(book.spend, {}, account, adapter.cost, () => clock.now());
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	const [downloads, shapes] = [new Semaphore(DOWNLOAD_POOL), new ShapeChoice(adapter.readings)];
+	const [downloads, shapes] = [new Semaphore(downloadPoolSize()), new ShapeChoice(adapter.readings)];
 	const readBack = new ReadBack(adapter, shapes);
 	return {
 		fn,
