@@ -101,7 +101,10 @@ export async function openContext(
 	const book = ledger.book(scope);
 	const spend = new SpendControl(book.spend, {}, account, adapter.cost, () => clock.now());
 	const poller = new TaskPoller(fn, client, adapter, clock);
-	const [downloads, shapes] = [new Semaphore(downloadPoolSize()), new ShapeChoice(adapter.readings)];
+	const [downloads, shapes] = [
+		new Semaphore(downloadPoolSize()),
+		new ShapeChoice(adapter.readings),
+	];
 	const readBack = new ReadBack(adapter, shapes);
 	return {
 		fn,
