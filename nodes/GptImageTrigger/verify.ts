@@ -95,28 +95,35 @@ function readBody(
 	return { ...snapshot, imageUrls: cappedImageUrls(snapshot.imageUrls) };
 }
 
+/** What a trigger keeps of its decrypted credential for a minute (never a client: see below). */
 interface Confirmer {
-	client: TaskClient;
+	urls: ReturnType<ProviderDefinition['adapter']['baseUrls']>;
 	apiBaseUrl: string;
 	apiKey: string;
 	/** The credential's secrets, for masking a signed body's texts. */
 	secrets: string[];
 }
 
-/** The client that confirms this trigger's calls with one credential, kept for a minute. */
+/**
+ * The credential of this trigger, decrypted once a minute, and a client bound to this call. The
+ * client is made per call: it sends through this call's n8n helpers, and a client kept from an
+ * earlier call would send through helpers whose request n8n has already answered (in n8n 2.41 its
+ * reads then fail, and a genuine callback was answered 503).
+ */
 async function confirmer(fn: IWebhookFunctions, provider: ProviderDefinition, trigger: string) {
 	const type = provider.adapter.credentialType;
 	const key = `${trigger}:${type}:${fn.getNode().credentials?.[type]?.id ?? ''}`;
 	const clock = currentClock();
-	const kept = confirmClients.get(key, clock.now()) as Confirmer | undefined;
-	if (kept) return kept;
-	const credentials = await fn.getCredentials<IDataObject>(type);
-	const urls = provider.adapter.baseUrls(credentials);
-	const secrets = secretsOf(credentials);
-	const client = new TaskClient(fn, provider.adapter, urls, clock, secrets);
-	const made = { client, apiBaseUrl: urls.api, apiKey: String(credentials.apiKey ?? ''), secrets };
-	confirmClients.set(key, made, clock.now());
-	return made;
+	let kept = confirmClients.get(key, clock.now()) as Confirmer | undefined;
+	if (!kept) {
+		const credentials = await fn.getCredentials<IDataObject>(type);
+		const urls = provider.adapter.baseUrls(credentials);
+		const apiKey = String(credentials.apiKey ?? '');
+		kept = { urls, apiBaseUrl: urls.api, apiKey, secrets: secretsOf(credentials) };
+		confirmClients.set(key, kept, clock.now());
+	}
+	const client = new TaskClient(fn, provider.adapter, kept.urls, clock, kept.secrets);
+	return { ...kept, client };
 }
 
 /**

@@ -69,6 +69,21 @@ function recordingResponse() {
 	return { res, response };
 }
 
+/**
+ * Once n8n has answered a call, the call's context is done: a node that kept it (a client bound to
+ * an earlier call) must not send through it. In the real n8n 2.41 such reads fail; here they
+ * throw, so a test sees the same.
+ */
+function closeHelpers(context: WebhookContext): void {
+	const helpers = context.helpers as unknown as Record<string, unknown>;
+	for (const name of ['httpRequest', 'httpRequestWithAuthentication', 'request']) {
+		if (typeof helpers[name] !== 'function') continue;
+		helpers[name] = async () => {
+			throw new Error(`${name} of a webhook call n8n has already answered`);
+		};
+	}
+}
+
 export async function createTrigger(options: {
 	node: NodeInput;
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
@@ -164,6 +179,7 @@ export async function createTrigger(options: {
 				async () => await nodeType.webhook!.call(context),
 			);
 			save(workflow);
+			closeHelpers(context);
 			return { result, response, items: result?.workflowData?.[0] };
 		},
 		async lifecycle(method) {
