@@ -59,4 +59,6 @@ it('two instances with the same workflow and execution IDs get two jobs; the sam
 	expect(again[0].json.taskId).toBe(first[0].json.taskId);
 	const keys = [...fake.tasks.values()].map((t) => t.idempotencyKey);
 	expect(new Set(keys).size).toBe(2);
+	// A fixed form: the prefix and 48 hex digits of the hash (62 characters).
+	for (const key of keys) expect(key).toMatch(/^n8n-gpt-image-[0-9a-f]{48}$/);
 });
