@@ -5,11 +5,9 @@
  * and n8n binary, and the REST answers this file reads. Every process started here runs in its
  * own process group and is stopped by PID.
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { n8nEnv, run } from '../e2e/n8nHost';
+import { n8nEnv, run, startGroup } from '../e2e/n8nHost';
 import type { N8nServer } from '../e2e/n8nHost';
 import type { AppLine } from './lines';
 
@@ -51,41 +49,12 @@ export async function startApp(
 	env: NodeJS.ProcessEnv,
 	logFile: string,
 ): Promise<N8nServer> {
-	const out = fs.openSync(logFile, 'a');
-	const child = spawn(line.node, [line.n8nBin, 'start'], {
-		env,
-		cwd: env.N8N_USER_FOLDER,
-		stdio: ['ignore', out, out],
-		detached: true,
-	});
-	fs.closeSync(out);
-	let exited: number | null = null;
-	child.on('exit', (code) => (exited = code ?? -1));
-	const gone = new Promise((resolve) => child.once('exit', resolve));
+	const group = startGroup(line.node, [line.n8nBin, 'start'], env, logFile);
 	const base = `http://127.0.0.1:${env.N8N_PORT}`;
-	const server: N8nServer = {
-		pid: child.pid!,
-		base,
-		async stop() {
-			if (exited !== null) return;
-			try {
-				process.kill(-child.pid!, 'SIGTERM');
-			} catch {
-				return;
-			}
-			const kill = setTimeout(() => {
-				try {
-					process.kill(-child.pid!, 'SIGKILL');
-				} catch {
-					// already gone
-				}
-			}, 15000);
-			await gone;
-			clearTimeout(kill);
-		},
-	};
+	const server: N8nServer = { pid: group.pid, base, stop: group.stop };
 	const deadline = Date.now() + 180000;
 	for (;;) {
+		const exited = group.exitCode();
 		if (exited !== null)
 			throw new Error(
 				`n8n ${line.n8nVersion} exited with ${exited} before it was ready; see ${logFile}`,

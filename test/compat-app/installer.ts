@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { run } from '../e2e/n8nHost';
+import { INSTALLER_NPM_FLAGS, run } from '../e2e/n8nHost';
 import { N8N_DEFAULT_REGISTRY } from './lines';
 import type { AppLine } from './lines';
 
@@ -81,16 +81,7 @@ export async function installLikeN8n(
 		fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 		commands.push(`(package.json: ${dropped.join(', ')} deleted)`);
 		await npm(
-			[
-				'install',
-				'--audit=false',
-				'--fund=false',
-				'--bin-links=false',
-				'--install-strategy=shallow',
-				'--ignore-scripts=true',
-				'--package-lock=false',
-				`--registry=${N8N_DEFAULT_REGISTRY}`,
-			],
+			['install', ...INSTALLER_NPM_FLAGS, `--registry=${N8N_DEFAULT_REGISTRY}`],
 			packageDir,
 			env,
 		);

@@ -16,6 +16,16 @@ export async function packProject(destination: string): Promise<string> {
 	return path.join(destination, stdout.trim().split('\n').pop()!);
 }
 
+/** The flags n8n's community-package installer gives `npm install` inside the package. */
+export const INSTALLER_NPM_FLAGS = [
+	'--audit=false',
+	'--fund=false',
+	'--bin-links=false',
+	'--install-strategy=shallow',
+	'--ignore-scripts=true',
+	'--package-lock=false',
+];
+
 /**
  * Installs the tarball like n8n's community-package installer: unpack into
  * <user>/.n8n/nodes/node_modules/<name>, drop dev/peer/optional dependencies from its
@@ -33,22 +43,10 @@ export async function installTarball(userFolder: string, tarball: string): Promi
 	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies'])
 		delete manifest[key];
 	fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-	await run(
-		'npm',
-		[
-			'install',
-			'--audit=false',
-			'--fund=false',
-			'--bin-links=false',
-			'--install-strategy=shallow',
-			'--ignore-scripts=true',
-			'--package-lock=false',
-		],
-		{
-			cwd: packageDir,
-			env: { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` },
-		},
-	);
+	await run('npm', ['install', ...INSTALLER_NPM_FLAGS], {
+		cwd: packageDir,
+		env: { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` },
+	});
 	fs.writeFileSync(
 		path.join(nodesDir, 'package.json'),
 		JSON.stringify(

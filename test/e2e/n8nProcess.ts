@@ -116,6 +116,55 @@ export async function startN8n(env: NodeJS.ProcessEnv, logFile: string): Promise
 	);
 }
 
+/** A program running in its own process group: its exit code once it has exited, and a stop. */
+export interface GroupProcess {
+	pid: number;
+	exitCode(): number | null;
+	/** SIGTERM to the group, SIGKILL 15 s later if it is still there. */
+	stop(): Promise<void>;
+}
+
+/** Starts `program args` in its own process group, its output appended to `logFile`. */
+export function startGroup(
+	program: string,
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	logFile: string,
+): GroupProcess {
+	const out = fs.openSync(logFile, 'a');
+	const child = spawn(program, args, {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		stdio: ['ignore', out, out],
+		detached: true,
+	});
+	fs.closeSync(out);
+	let exited: number | null = null;
+	const gone = new Promise((resolve) => child.once('exit', resolve));
+	child.on('exit', (code) => (exited = code ?? -1));
+	return {
+		pid: child.pid!,
+		exitCode: () => exited,
+		async stop() {
+			if (exited !== null) return;
+			try {
+				process.kill(-child.pid!, 'SIGTERM');
+			} catch {
+				return;
+			}
+			const kill = setTimeout(() => {
+				try {
+					process.kill(-child.pid!, 'SIGKILL');
+				} catch {
+					// already gone
+				}
+			}, 15000);
+			await gone;
+			clearTimeout(kill);
+		},
+	};
+}
+
 /**
  * Starts an n8n command (start, worker, ...) in its own process group; ready when `readyUrl`
  * answers 200. `nodeArgs` go to Node itself (the benchmark's `-r` timing hook, `--cpu-prof`).
@@ -127,22 +176,17 @@ export async function startN8nProcess(
 	readyUrl: string,
 	nodeArgs: string[] = [],
 ): Promise<N8nServer> {
-	const out = fs.openSync(logFile, 'a');
-	const child = spawn(NODE24, [...nodeArgs, N8N_BIN, ...args], {
-		env,
-		cwd: env.N8N_USER_FOLDER,
-		stdio: ['ignore', out, out],
-		detached: true,
-	});
-	fs.closeSync(out);
+	const group = startGroup(NODE24, [...nodeArgs, N8N_BIN, ...args], env, logFile);
 	const base = `http://127.0.0.1:${env.N8N_PORT}`;
 	const deadline = Date.now() + 180000;
-	let exited: number | null = null;
-	child.on('exit', (code) => (exited = code ?? -1));
 	for (;;) {
+		const exited = group.exitCode();
 		if (exited !== null)
 			throw new Error(`n8n exited with ${exited} before it was ready; see ${logFile}`);
-		if (Date.now() > deadline) throw new Error(`n8n was not ready within 180 s; see ${logFile}`);
+		if (Date.now() > deadline) {
+			await group.stop();
+			throw new Error(`n8n was not ready within 180 s; see ${logFile}`);
+		}
 		try {
 			const response = await fetch(readyUrl);
 			if (response.status === 200) break;
@@ -151,28 +195,7 @@ export async function startN8nProcess(
 		}
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
-	return {
-		pid: child.pid!,
-		base,
-		async stop() {
-			if (exited !== null) return;
-			const gone = new Promise((resolve) => child.once('exit', resolve));
-			try {
-				process.kill(-child.pid!, 'SIGTERM');
-			} catch {
-				return;
-			}
-			const timer = setTimeout(() => {
-				try {
-					process.kill(-child.pid!, 'SIGKILL');
-				} catch {
-					// already gone
-				}
-			}, 15000);
-			await gone;
-			clearTimeout(timer);
-		},
-	};
+	return { pid: group.pid, base, stop: group.stop };
 }
 
 /** Named timings for the tests' closing report: `timed(name, work)` records how long work took. */

@@ -14,7 +14,13 @@ module.exports = {
 		'<rootDir>/test/unit/**/*.test.ts',
 		'<rootDir>/test/billing/spend.property.test.ts',
 		'<rootDir>/test/billing/instances.billing.test.ts',
+		'<rootDir>/test/billing/limits.billing.test.ts',
+		'<rootDir>/test/engine/{edit,spend,errors,readings}.test.ts',
+		'<rootDir>/test/faults/badInput.test.ts',
 	],
+	// The engine loads the nodes from dist/ (as n8n does); here it loads the TypeScript sources
+	// instead, so the engine tests see each mutant too.
+	moduleNameMapper: { '^(.*)/dist/((?:nodes|credentials)/.*?)(?:\\.js)?$': '$1/$2' },
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }],
 	},

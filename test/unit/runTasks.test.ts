@@ -36,12 +36,12 @@ it('leaves an error alone when this run paid for nothing', () => {
 
 it("names each of this run's tasks in item order, with its state, and a lost answer as such", () => {
 	const book = new Book();
-	book.put({ runIndex: 1, itemIndex: 2, taskIndex: 0 }, { snapshot: snapshot('t-2', 'running') });
+	book.put({ runIndex: 1, itemIndex: 2, taskIndex: 0 }, { snapshot: snapshot('t-2', 'processing') });
 	book.put({ runIndex: 1, itemIndex: 0, taskIndex: 1 }, { uncertain: 'socket hang up' });
 	book.put({ runIndex: 1, itemIndex: 0, taskIndex: 0 }, { snapshot: snapshot('t-0', 'completed') });
 	const error = withRunTasks({ description: null as string | null }, contextWith(book));
 	expect(error.description).toBe(
-		"Tasks this node submitted in this run, which keep going at the provider: item 0: t-0 (completed); item 0: no task ID (the provider's answer was lost); item 2: t-2 (running). Retry On Fail takes them over; Wait for Task collects them.",
+		"Tasks this node submitted in this run, which keep going at the provider: item 0: t-0 (completed); item 0: no task ID (the provider's answer was lost); item 2: t-2 (processing). Retry On Fail takes them over; Wait for Task collects them.",
 	);
 	const described = withRunTasks({ description: 'Timed out.' }, contextWith(book));
 	expect(described.description).toMatch(/^Timed out\. Tasks this node submitted in this run/);
