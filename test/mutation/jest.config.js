@@ -1,8 +1,9 @@
 /**
  * The tests StrykerJS runs against each mutant of the money modules (pipeline, ledger, spend):
- * the ones that load the TypeScript sources (unit tests and the in-memory billing tests). The
- * engine tests load the built dist/ and would not see a mutant. Type errors a mutant causes do
- * not count as killing it (diagnostics off), and the property test draws 300 scenarios per run.
+ * the unit and in-memory billing tests, and the engine tests that drive the pipeline through
+ * n8n-core (with the nodes loaded from the TypeScript sources, see moduleNameMapper). Type errors
+ * a mutant causes do not count as killing it (diagnostics off), and the property test draws 300
+ * scenarios per run.
  */
 const path = require('node:path');
 
@@ -10,13 +11,19 @@ module.exports = {
 	rootDir: path.resolve(__dirname, '../..'),
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
+	// MUTATION_TESTS=units: the unit and in-memory tests only, for the ledger and spend control,
+	// which those tests cover alone; the pipeline needs the engine tests as well (the default).
 	testMatch: [
 		'<rootDir>/test/unit/**/*.test.ts',
 		'<rootDir>/test/billing/spend.property.test.ts',
 		'<rootDir>/test/billing/instances.billing.test.ts',
-		'<rootDir>/test/billing/limits.billing.test.ts',
-		'<rootDir>/test/engine/{edit,spend,errors,readings}.test.ts',
-		'<rootDir>/test/faults/badInput.test.ts',
+		...(process.env.MUTATION_TESTS === 'units'
+			? []
+			: [
+					'<rootDir>/test/billing/limits.billing.test.ts',
+					'<rootDir>/test/engine/{edit,spend,errors,readings}.test.ts',
+					'<rootDir>/test/faults/badInput.test.ts',
+				]),
 	],
 	// The engine loads the nodes from dist/ (as n8n does); here it loads the TypeScript sources
 	// instead, so the engine tests see each mutant too.
