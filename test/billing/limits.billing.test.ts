@@ -236,3 +236,35 @@ describe('Retry On Fail keys on the slot', () => {
 		},
 	);
 });
+
+describe('a failed submission and the cap', () => {
+	it('Apiframe: a submit refused with 400 made no job, so its place under the cap goes to the next item', async () => {
+		fakes.apiframe.inject({ route: 'submit', status: 400 });
+		const result = await runImage(fakes, 'apiframe', gen({ maxCredits: 2 * PRICE.apiframe }), {
+			items: prompts(3),
+			continueOnFail: true,
+		});
+		record(
+			'Apiframe, first submit refused (400), 3 items, cap worth 2 jobs',
+			paid(fakes.apiframe).length,
+			'2',
+		);
+		expect(paid(fakes.apiframe)).toHaveLength(2);
+		const [refused, ...made] = result.output();
+		expect(refused.json.error).toBeDefined();
+		expect(made.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+	});
+
+	it('Apiframe: a submit answered 502 after the job was made counts under the cap, and its retry takes the same job', async () => {
+		fakes.apiframe.inject({ route: 'submit', status: 502, createTask: true, times: Infinity });
+		const result = await runImage(fakes, 'apiframe', gen({ maxCredits: 2 * PRICE.apiframe }), {
+			items: prompts(3),
+			continueOnFail: true,
+		});
+		// Every answer is lost: each slot may hold a job, so two slots fill the cap and the third
+		// item is not submitted at all.
+		const statuses = result.output().map((item) => item.json.status ?? 'error');
+		expect(statuses).toEqual(['error', 'error', 'notSubmitted']);
+		expect(fakes.apiframe.counts.submissions).toBe(2);
+	});
+});
