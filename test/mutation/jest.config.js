@@ -23,6 +23,7 @@ module.exports = {
 					'<rootDir>/test/billing/limits.billing.test.ts',
 					'<rootDir>/test/engine/{edit,spend,errors,readings}.test.ts',
 					'<rootDir>/test/faults/badInput.test.ts',
+					'<rootDir>/test/facts/{guesses,readBack}.test.ts',
 				]),
 	],
 	// The engine loads the nodes from dist/ (as n8n does); here it loads the TypeScript sources

@@ -36,7 +36,10 @@ it('leaves an error alone when this run paid for nothing', () => {
 
 it("names each of this run's tasks in item order, with its state, and a lost answer as such", () => {
 	const book = new Book();
-	book.put({ runIndex: 1, itemIndex: 2, taskIndex: 0 }, { snapshot: snapshot('t-2', 'processing') });
+	book.put(
+		{ runIndex: 1, itemIndex: 2, taskIndex: 0 },
+		{ snapshot: snapshot('t-2', 'processing') },
+	);
 	book.put({ runIndex: 1, itemIndex: 0, taskIndex: 1 }, { uncertain: 'socket hang up' });
 	book.put({ runIndex: 1, itemIndex: 0, taskIndex: 0 }, { snapshot: snapshot('t-0', 'completed') });
 	const error = withRunTasks({ description: null as string | null }, contextWith(book));
