@@ -8,6 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { PROVIDERS } from '../../nodes/providers';
 import { useClock } from '../../nodes/shared/clock';
+import { downloadPoolSize } from '../../nodes/shared/downloadPool';
 import { runImageNode } from '../../nodes/shared/router';
 import { startFakeProvider } from '../fakes';
 import type { FakeProvider } from '../fakes';
@@ -145,22 +146,20 @@ describe('result URLs are fetched by rules', () => {
 		);
 	});
 
-	it('downloads through a small pool: 20 images at once become at most 8 connections', async () => {
+	it('downloads through a small pool: 30 images at once become at most 16 connections', async () => {
 		const { out, fn } = await run(
-			[
-				generate({ model: 'gpt-image-2', numberOfImages: 10 }),
-				generate({ model: 'gpt-image-2', numberOfImages: 10 }),
-			],
+			[1, 2, 3].map(() => generate({ model: 'gpt-image-2', numberOfImages: 10 })),
 			{
 				credentials: {
 					[evoLink.adapter.credentialType]: { apiKey: fake.apiKey, baseUrl: fake.baseUrl },
 				},
 			},
 		);
-		expect(out.filter((i) => i.binary)).toHaveLength(20);
-		expect(fn.stats.peak).toBeLessThanOrEqual(8);
+		expect(out.filter((i) => i.binary)).toHaveLength(30);
+		expect(downloadPoolSize()).toBe(16);
+		expect(fn.stats.peak).toBeLessThanOrEqual(downloadPoolSize());
 		table.add(
-			'20 result images in one execution',
+			'30 result images in one execution',
 			'all downloaded at once',
 			`at most ${fn.stats.peak} at once`,
 		);
