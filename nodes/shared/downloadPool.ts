@@ -1,7 +1,8 @@
 /**
  * How many result images one execution downloads at once, sized by `npm run bench` (P1-4MB: 50
- * tasks finishing together with 4 MB results; in three runs on 2 cores, 16 at once took 1.50-1.72x
- * one item's time, 8 at once 2.00-2.39x, 32 and 50 no better than 16 and with more memory).
+ * tasks finishing together with 4 MB results; in four runs on 2 cores, 8 at once took 1.98-2.39x
+ * one item's time, 16 at once 1.50-1.72x, 32 and 50 1.44-1.81x: 16 is the smallest size that
+ * removes most of what 8 lost).
  */
 let size = 16;
 
