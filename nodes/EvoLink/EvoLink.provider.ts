@@ -1,10 +1,9 @@
 import { EvoLinkApi } from '../../credentials/EvoLinkApi.credentials';
 import { fact } from '../shared/facts';
 import type { ProviderDefinition } from '../shared/provider';
-import type { ModelInfo } from '../shared/types';
 import { createUnifiedTaskAdapter } from '../shared/unifiedTask/unifiedTask.adapter';
 import { unifiedTaskFields } from '../shared/unifiedTask/unifiedTask.descriptions';
-import { unifiedTaskFacts } from '../shared/unifiedTask/unifiedTask.facts';
+import { unifiedModels, unifiedTaskFacts } from '../shared/unifiedTask/unifiedTask.facts';
 
 /**
  * EvoLink documents the unified task API itself (docs/providers.md, "EvoLink"): its facts are the
@@ -22,31 +21,7 @@ export const EVOLINK_FACTS = {
 	}),
 };
 
-const { promptLimit, promptLimitV2, promptCeiling, onePerTask } = EVOLINK_FACTS;
-const MODELS: ModelInfo[] = [
-	{
-		value: 'gpt-image-1.5',
-		name: 'GPT Image 1.5',
-		promptMaxLength: promptLimit.value.max,
-		promptUnit: promptLimit.value.unit,
-		promptCeiling: promptCeiling.value,
-		maxImagesPerTask: onePerTask.value ? 1 : 10,
-	},
-	{
-		value: 'gpt-image-1',
-		name: 'GPT Image 1',
-		promptMaxLength: promptLimit.value.max,
-		promptUnit: promptLimit.value.unit,
-		promptCeiling: promptCeiling.value,
-		maxImagesPerTask: 10,
-	},
-	{
-		value: 'gpt-image-2',
-		name: 'GPT Image 2',
-		promptMaxLength: promptLimitV2.value,
-		maxImagesPerTask: 10,
-	},
-];
+const MODELS = unifiedModels(EVOLINK_FACTS, ['gpt-image-1.5', 'gpt-image-1', 'gpt-image-2']);
 
 export const evoLink: ProviderDefinition = {
 	key: 'evoLink',

@@ -1,9 +1,8 @@
 import { StarMagicApi } from '../../credentials/StarMagicApi.credentials';
 import type { ProviderDefinition } from '../shared/provider';
-import type { ModelInfo } from '../shared/types';
 import { createUnifiedTaskAdapter } from '../shared/unifiedTask/unifiedTask.adapter';
 import { unifiedTaskFields } from '../shared/unifiedTask/unifiedTask.descriptions';
-import { copiedTo, unifiedTaskFacts } from '../shared/unifiedTask/unifiedTask.facts';
+import { copiedTo, unifiedModels, unifiedTaskFacts } from '../shared/unifiedTask/unifiedTask.facts';
 
 /**
  * StarMagic's pages are a copy of EvoLink's (docs/providers.md, "StarMagic"), so the package
@@ -51,23 +50,7 @@ STARMAGIC_FACTS.upload = {
 	probe: 'none',
 };
 
-const { promptLimit, promptLimitV2, promptCeiling, onePerTask } = STARMAGIC_FACTS;
-const MODELS: ModelInfo[] = [
-	{
-		value: 'gpt-image-1.5',
-		name: 'GPT Image 1.5',
-		promptMaxLength: promptLimit.value.max,
-		promptUnit: promptLimit.value.unit,
-		promptCeiling: promptCeiling.value,
-		maxImagesPerTask: onePerTask.value ? 1 : 10,
-	},
-	{
-		value: 'gpt-image-2',
-		name: 'GPT Image 2',
-		promptMaxLength: promptLimitV2.value,
-		maxImagesPerTask: 10,
-	},
-];
+const MODELS = unifiedModels(STARMAGIC_FACTS, ['gpt-image-1.5', 'gpt-image-2']);
 
 export const starMagic: ProviderDefinition = {
 	key: 'starMagic',

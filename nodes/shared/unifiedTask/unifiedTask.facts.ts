@@ -1,6 +1,6 @@
 import { fact } from '../facts';
 import type { Fact, FactTable } from '../facts';
-import type { TaskStatus } from '../types';
+import type { ModelInfo, TaskStatus } from '../types';
 
 /**
  * The unified task API as EvoLink documents it (docs/providers.md, "Unified task API"): every fact
@@ -335,4 +335,42 @@ export function copiedTo<T extends FactTable>(
 				};
 	}
 	return copy as T;
+}
+
+/**
+ * The models a unified-task provider offers, in the given order, with the limits its fact table
+ * states: gpt-image-1.5 and gpt-image-1 share the token limit (one image per task where
+ * `onePerTask` says so for 1.5), gpt-image-2 has its own character limit.
+ */
+export function unifiedModels(
+	facts: UnifiedFacts,
+	offered: Array<'gpt-image-1.5' | 'gpt-image-1' | 'gpt-image-2'>,
+): ModelInfo[] {
+	const { promptLimit, promptLimitV2, promptCeiling, onePerTask } = facts;
+	const tokenLimited = {
+		promptMaxLength: promptLimit.value.max,
+		promptUnit: promptLimit.value.unit,
+		promptCeiling: promptCeiling.value,
+	};
+	const all: Record<(typeof offered)[number], ModelInfo> = {
+		'gpt-image-1.5': {
+			value: 'gpt-image-1.5',
+			name: 'GPT Image 1.5',
+			...tokenLimited,
+			maxImagesPerTask: onePerTask.value ? 1 : 10,
+		},
+		'gpt-image-1': {
+			value: 'gpt-image-1',
+			name: 'GPT Image 1',
+			...tokenLimited,
+			maxImagesPerTask: 10,
+		},
+		'gpt-image-2': {
+			value: 'gpt-image-2',
+			name: 'GPT Image 2',
+			promptMaxLength: promptLimitV2.value,
+			maxImagesPerTask: 10,
+		},
+	};
+	return offered.map((model) => all[model]);
 }
