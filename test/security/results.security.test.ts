@@ -4,64 +4,12 @@
  * at a public https address (an alias the fake stands in for), so the node applies the rules a
  * real deployment gets: https only, no local or private hosts.
  */
-import type { IDataObject } from 'n8n-workflow';
-
-import { PROVIDERS } from '../../nodes/providers';
-import { useClock } from '../../nodes/shared/clock';
 import { downloadPoolSize } from '../../nodes/shared/downloadPool';
-import { runImageNode } from '../../nodes/shared/router';
-import { startFakeProvider } from '../fakes';
-import type { FakeProvider } from '../fakes';
-import { VirtualClock } from '../tools/clock';
-import { executeContext } from '../tools/n8nContext';
-import type { ContextOptions } from '../tools/n8nContext';
+import { CDN, cdn, clock, evoLink, fake, generate, run } from './hostileProvider';
 import { AttackTable } from './table';
 
-const evoLink = PROVIDERS.find((p) => p.key === 'evoLink')!;
-const API = 'https://api.provider.test';
-const CDN = 'https://cdn.provider.test';
 const table = new AttackTable('Result URLs and answers');
-let clock: VirtualClock;
-let fake: FakeProvider;
-let cdn: FakeProvider;
-
-beforeEach(async () => {
-	clock = new VirtualClock();
-	useClock(clock);
-	fake = await startFakeProvider(evoLink, { clock, taskDurationMs: 5000 });
-	cdn = await startFakeProvider(evoLink, { clock, taskDurationMs: 5000 });
-});
-afterEach(async () => {
-	useClock();
-	await Promise.all([fake.close(), cdn.close()]);
-});
 afterAll(() => table.print());
-
-const generate = (extra: IDataObject = {}): IDataObject => ({
-	operation: 'generate',
-	model: 'gpt-image-1.5',
-	prompt: 'a fox',
-	options: { maxWaitSeconds: 120 },
-	...extra,
-});
-
-async function run(items: IDataObject[], extra: Partial<ContextOptions> = {}) {
-	const credentials = { [evoLink.adapter.credentialType]: { apiKey: fake.apiKey, baseUrl: API } };
-	const fn = executeContext({
-		fakes: [fake],
-		aliases: [
-			{ origin: API, fake },
-			{ origin: CDN, fake: cdn },
-		],
-		clock,
-		credentials,
-		items,
-		continueOnFail: true,
-		...extra,
-	});
-	const out = await clock.run(async () => (await runImageNode.call(fn, evoLink))[0]);
-	return { out, fn };
-}
 
 /** A completed task body whose result URLs are chosen by the attacker. */
 function completedWith(results: string[]) {

@@ -6,65 +6,15 @@
  * network (test/tools/n8nContext.ts) resolves names as a DNS server chosen by the attacker would,
  * and records the address every connection went to.
  */
-import type { IDataObject } from 'n8n-workflow';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { PROVIDERS } from '../../nodes/providers';
-import { useClock } from '../../nodes/shared/clock';
-import { runImageNode } from '../../nodes/shared/router';
-import { startFakeProvider } from '../fakes';
-import type { FakeProvider } from '../fakes';
-import { VirtualClock } from '../tools/clock';
-import { executeContext } from '../tools/n8nContext';
+import { API, CDN, cdn, fake, generate, run } from './hostileProvider';
 import type { ContextOptions } from '../tools/n8nContext';
 import { AttackTable } from './table';
 
-const evoLink = PROVIDERS.find((p) => p.key === 'evoLink')!;
-const API = 'https://api.provider.test';
-const CDN = 'https://cdn.provider.test';
 const table = new AttackTable('Task IDs, result types and result hosts, at the source');
-let clock: VirtualClock;
-let fake: FakeProvider;
-let cdn: FakeProvider;
-
-beforeEach(async () => {
-	clock = new VirtualClock();
-	useClock(clock);
-	fake = await startFakeProvider(evoLink, { clock, taskDurationMs: 5000 });
-	cdn = await startFakeProvider(evoLink, { clock, taskDurationMs: 5000 });
-});
-afterEach(async () => {
-	useClock();
-	await Promise.all([fake.close(), cdn.close()]);
-});
 afterAll(() => table.print());
-
-const generate = (extra: IDataObject = {}): IDataObject => ({
-	operation: 'generate',
-	model: 'gpt-image-1.5',
-	prompt: 'a fox',
-	options: { maxWaitSeconds: 120 },
-	...extra,
-});
-
-async function run(items: IDataObject[], extra: Partial<ContextOptions> = {}) {
-	const credentials = { [evoLink.adapter.credentialType]: { apiKey: fake.apiKey, baseUrl: API } };
-	const fn = executeContext({
-		fakes: [fake],
-		aliases: [
-			{ origin: API, fake },
-			{ origin: CDN, fake: cdn },
-		],
-		clock,
-		credentials,
-		items,
-		continueOnFail: true,
-		...extra,
-	});
-	const out = await clock.run(async () => (await runImageNode.call(fn, evoLink))[0]);
-	return { out, fn };
-}
 
 const TASK = 'task-unified-1757156493-abcdefgh';
 
