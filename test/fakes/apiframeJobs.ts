@@ -59,14 +59,16 @@ function shownCost(task: FakeTask, state: TaskState, ctx: Ctx): unknown {
 export function jobView(task: FakeTask, state: TaskState, ctx: Ctx): JobView {
 	const finished = state.phase === 'completed' || state.phase === 'failed';
 	const doneAt = task.doneAt === null ? Infinity : task.doneAt;
-	const status = STATUS_BY_PHASE[state.phase];
+	// `[fail:cancelled]` in the prompt: a job cancelled at the provider (refunded like a failed one).
+	const cancelled = state.phase === 'failed' && task.failCode === 'cancelled';
+	const status = cancelled ? 'CANCELLED' : STATUS_BY_PHASE[state.phase];
 	const view: JobView = {
 		id: task.id,
 		status: plays(ctx, 'statusWords') ? status.toLowerCase() : status,
 		model: task.model,
 		progress: state.progress,
 		result: state.phase === 'completed' ? resultValue(task, ctx) : null,
-		error: state.phase === 'failed' ? failureText(task.failCode) : null,
+		error: state.phase === 'failed' && !cancelled ? failureText(task.failCode) : null,
 		creditCost: shownCost(task, state, ctx),
 		// null = no webhook planned; played wrong, a word even without one.
 		webhookStatus:
