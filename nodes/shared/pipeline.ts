@@ -118,7 +118,7 @@ export async function runJob(ctx: OperationContext, job: Job): Promise<INodeExec
 	for (const outcome of done) {
 		if (!outcome || !('refused' in outcome)) continue;
 		const json = notSubmittedJson(ctx.adapter, job.request, outcome.refused.text, items.length);
-		items.push({ json, pairedItem: { item: job.itemIndex } });
+		items.push({ json });
 	}
 	if (ctx.balanceBefore !== undefined)
 		for (const i of items) i.json.balanceBefore = ctx.balanceBefore;
