@@ -21,7 +21,7 @@ module.exports = {
 			? []
 			: [
 					'<rootDir>/test/billing/limits.billing.test.ts',
-					'<rootDir>/test/engine/{edit,spend,errors,readings}.test.ts',
+					'<rootDir>/test/engine/{edit,spend,errors,readings,pipeline}.test.ts',
 					'<rootDir>/test/faults/badInput.test.ts',
 					'<rootDir>/test/facts/{guesses,readBack}.test.ts',
 				]),
