@@ -45,7 +45,8 @@ describe('Check Balance First at the edges', () => {
 	it('a balance that cannot be read stops the node before any submission, and says how to go on', async () => {
 		fakes.evoLink.inject({ route: 'keycheck', status: 500, times: Infinity });
 		const result = await generate('evoLink', { checkBalance: true }, { items: prompts('a', 'b') });
-		expect(result.error?.message).toBeDefined();
+		// The message stays the provider's own; the description says what it meant for the run.
+		expect(result.error?.message).not.toMatch(/^Check Balance First/);
 		expect(result.error?.description).toMatch(
 			/^Check Balance First: the balance could not be read, so nothing was submitted\. .*Run again, or switch Check Balance First off in Options to run without it\.$/,
 		);
@@ -105,6 +106,8 @@ describe("a failed submission's place under the cap, by the answer", () => {
 		[429, EVERY_TRY, ['error', 'completed', 'notSubmitted']],
 		[500, EVERY_TRY, ['error', 'completed', 'notSubmitted']],
 		[404, 1, ['error', 'completed', 'completed']],
+		// A redirect is not followed (the key stays with the provider) and proves nothing either way.
+		[307, 1, ['error', 'completed', 'notSubmitted']],
 	])('Apiframe answers %s', async (status, times, expected) => {
 		fakes.apiframe.inject({ route: 'submit', status, times });
 		const result = await generate(
@@ -140,6 +143,17 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		const [first] = [...fakes.apiframe.tasks.keys()];
 		expect(result.output()[0].json.taskId).toBe(first);
 		expect(result.customData[ledger.CUSTOM_DATA_COUNT]).toBe('2');
+	});
+
+	it('a call refused with 400 is not sent again as is: the next try asks the cap again', async () => {
+		fakes.apiframe.inject({ route: 'submit', status: 400 });
+		const result = await generate(
+			'apiframe',
+			{ maxCredits: PRICE.apiframe },
+			{ items: prompts('a', 'b'), node: retries(2) },
+		);
+		expect(statuses(result)).toEqual(['notSubmitted', 'completed']);
+		expect(fakes.apiframe.counts.submissions).toBe(1);
 	});
 
 	it('every answer lost: the resend fails with the provider\u2019s own message', async () => {

@@ -64,7 +64,9 @@ describe('StarMagic without the guessed balance route', () => {
 		expect(result.error?.message).toBe(
 			'Check Balance First: StarMagic has no GET /v1/credits to read the balance from, so nothing was submitted',
 		);
-		expect(result.error?.description).toMatch(/Switch Check Balance First off in Options/);
+		expect(result.error?.description).toMatch(
+			/^Check Balance First: StarMagic has no GET \/v1\/credits to read the balance from, so nothing was submitted\. .* Switch Check Balance First off in Options to run without it\.$/,
+		);
 		expect(result.error?.description).toMatch(NOT_THE_KEY);
 		expect(fakes.starMagic.counts.submitRequests).toBe(0);
 		// Switched off, the same run goes through.
