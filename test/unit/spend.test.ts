@@ -209,13 +209,17 @@ describe('SpendControl, exactly', () => {
 		});
 	});
 
-	it('a learned price lasts exactly an hour', async () => {
+	it('a learned price lasts exactly an hour, on the wall clock', async () => {
+		const HOUR = 3_600_000;
+		expect(PRICE_TTL_MS).toBe(HOUR);
+		const start = Date.UTC(2026, 11, 6);
+		now = start;
 		((await control({}).admit(kind())) as Admission).settle(2.5);
-		now = PRICE_TTL_MS - 1;
+		now = start + HOUR - 1;
 		const within = control({ maxCredits: 2.5 });
 		((await within.admit(kind())) as Admission).settle(undefined);
 		expect((await texts(within, kind()))?.limit).toBe('cap');
-		now = PRICE_TTL_MS;
+		now = start + HOUR;
 		const after = control({ maxCredits: 100 });
 		((await after.admit(kind())) as Admission).settle(undefined);
 		// Forgotten: the answer gave no price, so the next task of unknown price is refused.
@@ -228,8 +232,12 @@ describe('SpendControl, exactly', () => {
 		const oldest = control({ maxCredits: 1 });
 		((await oldest.admit(kind(1, undefined, 'k0'))) as Admission).settle(undefined);
 		expect((await texts(oldest, kind(1, undefined, 'k0')))?.limit).toBe('price');
-		const newest = control({ maxCredits: 1 });
-		expect(await texts(newest, kind(1, undefined, 'k1000'))).toBeUndefined();
+		// Exactly one went: the second oldest is still known.
+		for (const key of ['k1', 'k1000']) {
+			const known = control({ maxCredits: 1 });
+			((await known.admit(kind(1, undefined, key))) as Admission).settle(undefined);
+			expect((await texts(known, kind(1, undefined, key)))?.limit).toBe('cap');
+		}
 	});
 
 	it('says exactly why, in the unit of the provider', async () => {
@@ -284,8 +292,17 @@ describe('SpendControl, exactly', () => {
 	});
 
 	it('an empty or spent balance refuses a task of unknown price; a positive one lets one learn', async () => {
-		const empty = control({ balance: { credits: 0, spentBefore: 0 } });
-		expect((await texts(empty, kind()))?.limit).toBe('balance');
+		const empty = control({ balance: { credits: 0, spentBefore: 0 } }, new Book(), 'a', [kind()]);
+		empty.checkBalance();
+		expect((await texts(empty, kind()))?.text).toBe(
+			'Check Balance First: the balance of 0 Apiframe credits cannot cover this batch. Nothing more was submitted: top up, or run fewer items.',
+		);
+		// Task by task (no batch checked first): nothing left refuses a task of unknown price.
+		const spent = control({ balance: { credits: 0, spentBefore: 0 } });
+		expect(await texts(spent, kind())).toEqual({
+			limit: 'balance',
+			text: 'Check Balance First: 0 Apiframe credits of the balance are left, not enough for this task. Top up, or run fewer items.',
+		});
 		const some = control({ balance: { credits: 1, spentBefore: 0 } });
 		expect(await texts(some, kind())).toBeUndefined();
 	});
@@ -332,5 +349,31 @@ describe('SpendControl, exactly', () => {
 		const spend = control({ maxCredits: 100 }, book);
 		((await spend.admit(kind(3, 2))) as Admission).settle(undefined);
 		expect(book.spend.spent).toBe(6);
+	});
+
+	it('without a limit nothing takes turns: admissions do not wait for answers', async () => {
+		const free = control({});
+		const first = (await free.admit(kind())) as Admission;
+		const second = (await free.admit(kind())) as Admission;
+		first.settle(2.5);
+		second.settle(2.5);
+		expect(refused(first) || refused(second)).toBe(false);
+	});
+
+	it('a known price is counted over the images of the task, in the cap text too', async () => {
+		const capped = control({ maxCredits: 5 });
+		((await capped.admit(kind(1, 2))) as Admission).settle(2);
+		expect((await texts(capped, kind(2, 2)))?.text).toBe(
+			'Max Credits per Execution: 2 of 5 Apiframe credits are used in this execution, and this task would take about 4 more. Raise the cap in Options, or run fewer items.',
+		);
+	});
+
+	it('Check Balance First, task by task: a known price must fit what is left, and the text says what is', async () => {
+		const spend = control({ balance: { credits: 4, spentBefore: 0 } });
+		((await spend.admit(kind(1, 3))) as Admission).settle(3);
+		expect(await texts(spend, kind(1, 3))).toEqual({
+			limit: 'balance',
+			text: 'Check Balance First: 1 Apiframe credits of the balance are left, not enough for this task. Top up, or run fewer items.',
+		});
 	});
 });
