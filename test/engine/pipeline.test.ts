@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type * as LedgerModule from '../../nodes/shared/ledger';
 import type * as SpendModule from '../../nodes/shared/spend';
 import { REPO_ROOT } from './harness';
+import { n8nCoreAtLeast } from './harness/compat';
 import type { RunResult } from './harness';
 import { FAST, runImage, startFakes, stopFakes } from './setup';
 import type { Fakes, RunOptions } from './setup';
@@ -27,6 +28,11 @@ beforeEach(() => {
 const PRICE = { evoLink: 2.5, apiframe: 24 };
 const prompts = (...texts: string[]) => texts.map((prompt) => ({ json: { prompt } }));
 const statuses = (result: RunResult) => result.output().map((i) => i.json.status ?? 'error');
+/** Execution custom data reaches the run's result from n8n 2.20 on; older lines skip it. */
+function expectCounted(result: RunResult, count: number): void {
+	if (n8nCoreAtLeast('2.20'))
+		expect(result.customData[ledger.CUSTOM_DATA_COUNT]).toBe(String(count));
+}
 const retries = (maxTries: number) => ({ retryOnFail: true, maxTries, waitBetweenTries: 0 });
 /** Every answer the client tries for one submission (MAX_ATTEMPTS). */
 const EVERY_TRY = 5;
@@ -142,7 +148,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		expect(fakes.apiframe.counts.submissions).toBe(2);
 		const [first] = [...fakes.apiframe.tasks.keys()];
 		expect(result.output()[0].json.taskId).toBe(first);
-		expect(result.customData[ledger.CUSTOM_DATA_COUNT]).toBe('2');
+		expectCounted(result, 2);
 	});
 
 	it('a call refused with 400 is not sent again as is: the next try asks the cap again', async () => {
@@ -172,7 +178,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		);
 		expect(result.status).toBe('error');
 		// Item 1's task once, item 2's failed task once per try.
-		expect(result.customData[ledger.CUSTOM_DATA_COUNT]).toBe('3');
+		expectCounted(result, 3);
 		expect(fakes.evoLink.counts.submissions).toBe(3);
 	});
 });
