@@ -376,4 +376,30 @@ describe('SpendControl, exactly', () => {
 			text: 'Check Balance First: 1 Apiframe credits of the balance are left, not enough for this task. Top up, or run fewer items.',
 		});
 	});
+
+	it('Check Balance First forgets from the batch exactly the task admitted, whatever the order', async () => {
+		const batch = (credits: number, account: string, planned: Kind[]) => {
+			const spend = control({ balance: { credits, spentBefore: 0 } }, new Book(), account, planned);
+			spend.checkBalance();
+			return spend;
+		};
+		const cannotCover =
+			/^Check Balance First: the balance of 7 Apiframe credits cannot cover this batch; the 1 task\(s\) to send would take about 10\./;
+		// Admitted second in the plan: the first (another kind) still waits and must still fit.
+		const second = batch(12, 'a', [kind(1, 10, 'b'), kind(1, undefined, 'a')]);
+		((await second.admit(kind(1, undefined, 'a'))) as Admission).settle(5);
+		expect((await texts(second, kind(1, 10, 'b')))?.text).toMatch(cannotCover);
+		// Same kind, other image count: the 2-image task still waits, at the learned 5 per image.
+		const images = batch(12, 'c', [kind(2, undefined, 'a'), kind(1, undefined, 'a')]);
+		((await images.admit(kind(1, undefined, 'a'))) as Admission).settle(5);
+		expect((await texts(images, kind(2, undefined, 'a')))?.text).toMatch(cannotCover);
+		// A task that was not in the plan takes nothing off it.
+		const unplanned = batch(12, 'd', [kind(1, 10, 'b')]);
+		((await unplanned.admit(kind(1, undefined, 'x'))) as Admission).settle(5);
+		expect((await texts(unplanned, kind(1, 10, 'b')))?.text).toMatch(cannotCover);
+		// The only task of the plan, once admitted, is no longer waiting: another may still fit.
+		const only = batch(8, 'e', [kind(1, undefined, 'a')]);
+		((await only.admit(kind(1, undefined, 'a'))) as Admission).settle(5);
+		expect(await texts(only, kind(1, 2, 'z'))).toBeUndefined();
+	});
 });
