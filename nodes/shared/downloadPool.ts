@@ -4,7 +4,8 @@
  * one item's time, 16 at once 1.50-1.72x, 32 and 50 1.44-1.81x: 16 is the smallest size that
  * removes most of what 8 lost).
  */
-let size = 16;
+const SHIPPED = 16;
+let size = SHIPPED;
 
 export function downloadPoolSize(): number {
 	return size;
@@ -14,6 +15,6 @@ export function downloadPoolSize(): number {
  * Only the benchmark changes it, to measure other sizes side by side; n8n never calls it, so
  * nodes in n8n always use the size above.
  */
-export function useDownloadPool(value = 16): void {
+export function useDownloadPool(value = SHIPPED): void {
 	size = value;
 }
