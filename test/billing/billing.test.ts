@@ -13,7 +13,7 @@ import type * as LedgerModule from '../../nodes/shared/ledger';
 import type { FakeProvider } from '../fakes';
 import { REPO_ROOT } from '../engine/harness';
 import type { RunResult } from '../engine/harness';
-import { ADAPTERS, NODES, runImage, startFakes, stopFakes } from '../engine/setup';
+import { ADAPTERS, NODES, retryOnFail, runImage, startFakes, stopFakes } from '../engine/setup';
 import type { Fakes, NodeName } from '../engine/setup';
 
 /** The ledger of the engine's copy of the nodes (dist), to stand for a second process. */
@@ -60,7 +60,7 @@ function record(pathName: string, node: NodeName, cell: string): void {
 	row.cells[node] = cell;
 }
 
-const retry = { retryOnFail: true, maxTries: 3, waitBetweenTries: 1 };
+const retry = retryOnFail(3);
 const gen = (extra: INodeParameters = {}): INodeParameters => ({
 	operation: 'generate',
 	prompt: '={{ $json.prompt }}',

@@ -11,7 +11,16 @@ import type { FakeProvider } from '../fakes';
 import { startFakeProvider } from '../fakes';
 import { REPEAT_TYPE, runWorkflow } from '../engine/harness';
 import type { RunResult } from '../engine/harness';
-import { clock, credentialsFor, runImage, SECRET, startFakes, stopFakes } from '../engine/setup';
+import {
+	clock,
+	credentialsFor,
+	PRICE,
+	retryOnFail,
+	runImage,
+	SECRET,
+	startFakes,
+	stopFakes,
+} from '../engine/setup';
 import type { Fakes } from '../engine/setup';
 import { forgetPrices } from './memory';
 
@@ -36,7 +45,6 @@ function record(what: string, count: number, allowed: string): void {
 	rows.push(`| ${what} | ${count} | ${allowed} |`);
 }
 
-const PRICE = { evoLink: 2.5, apiframe: 24 };
 const gen = (options: Record<string, unknown>, extra: INodeParameters = {}): INodeParameters => ({
 	operation: 'generate',
 	prompt: '={{ $json.prompt }}',
@@ -44,7 +52,6 @@ const gen = (options: Record<string, unknown>, extra: INodeParameters = {}): INo
 	options: { pollIntervalSeconds: 1, output: 'url', ...options },
 });
 const prompts = (n: number) => Array.from({ length: n }, (_, i) => ({ json: { prompt: `p${i}` } }));
-const retries = (maxTries: number) => ({ retryOnFail: true, maxTries, waitBetweenTries: 1 });
 
 /** Every item is in the output: an image, or an item that says it was not submitted. */
 function expectEveryItem(result: RunResult, count: number): void {
@@ -56,7 +63,7 @@ describe('Max Credits per Execution', () => {
 	it('EvoLink, 12 items, Retry On Fail (3 tries), cap worth 3 tasks: 3 paid', async () => {
 		const result = await runImage(fakes, 'evoLink', gen({ maxCredits: 3 * PRICE.evoLink }), {
 			items: prompts(12),
-			node: retries(3),
+			node: retryOnFail(3),
 		});
 		record(
 			'EvoLink, 12 items, Retry On Fail x3, cap worth 3 tasks',
@@ -74,7 +81,7 @@ describe('Max Credits per Execution', () => {
 	it('Apiframe, 10 items, Retry On Fail (5 tries), cap worth 2 jobs: 2 paid', async () => {
 		const result = await runImage(fakes, 'apiframe', gen({ maxCredits: 2 * PRICE.apiframe }), {
 			items: prompts(10),
-			node: retries(5),
+			node: retryOnFail(5),
 		});
 		record(
 			'Apiframe, 10 items, Retry On Fail x5, cap worth 2 jobs',
@@ -223,7 +230,7 @@ describe('Retry On Fail keys on the slot', () => {
 						{ json: { prompt: 'two [fail:generation_timeout]' } },
 						{ json: { prompt: 'three' } },
 					],
-					node: retries(3),
+					node: retryOnFail(3),
 				},
 			);
 			record(

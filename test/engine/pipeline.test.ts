@@ -7,25 +7,23 @@
 import * as path from 'node:path';
 
 import type * as LedgerModule from '../../nodes/shared/ledger';
-import type * as SpendModule from '../../nodes/shared/spend';
+import { forgetPrices } from '../billing/memory';
 import { REPO_ROOT } from './harness';
 import { n8nCoreAtLeast } from './harness/compat';
 import type { RunResult } from './harness';
-import { FAST, runImage, startFakes, stopFakes } from './setup';
+import { FAST, PRICE, retryOnFail, runImage, startFakes, stopFakes } from './setup';
 import type { Fakes, RunOptions } from './setup';
 
 let fakes: Fakes;
-const spend = require(path.join(REPO_ROOT, 'dist/nodes/shared/spend')) as typeof SpendModule;
 const ledger = require(path.join(REPO_ROOT, 'dist/nodes/shared/ledger')) as typeof LedgerModule;
 
 beforeAll(async () => (fakes = await startFakes(1000)));
 afterAll(async () => await stopFakes(fakes));
 beforeEach(() => {
-	spend.forgetPrices();
+	forgetPrices();
 	for (const fake of Object.values(fakes)) fake.reset();
 });
 
-const PRICE = { evoLink: 2.5, apiframe: 24 };
 const prompts = (...texts: string[]) => texts.map((prompt) => ({ json: { prompt } }));
 const statuses = (result: RunResult) => result.output().map((i) => i.json.status ?? 'error');
 /** Execution custom data reaches the run's result from n8n 2.20 on; older lines skip it. */
@@ -33,8 +31,6 @@ function expectCounted(result: RunResult, count: number): void {
 	if (n8nCoreAtLeast('2.20'))
 		expect(result.customData[ledger.CUSTOM_DATA_COUNT]).toBe(String(count));
 }
-// n8n reads a wait of 0 as its default (1 s); 1 ms is as good as none.
-const retries = (maxTries: number) => ({ retryOnFail: true, maxTries, waitBetweenTries: 1 });
 /** Every answer the client tries for one submission (MAX_ATTEMPTS). */
 const EVERY_TRY = 5;
 
@@ -142,7 +138,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		const result = await generate(
 			'apiframe',
 			{ maxCredits: 2 * PRICE.apiframe },
-			{ items: prompts('a', 'b', 'c'), node: retries(2) },
+			{ items: prompts('a', 'b', 'c'), node: retryOnFail(2) },
 		);
 		expect(result.error).toBeUndefined();
 		expect(statuses(result)).toEqual(['completed', 'completed', 'notSubmitted']);
@@ -157,7 +153,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		const result = await generate(
 			'apiframe',
 			{ maxCredits: PRICE.apiframe },
-			{ items: prompts('a', 'b'), node: retries(2) },
+			{ items: prompts('a', 'b'), node: retryOnFail(2) },
 		);
 		expect(statuses(result)).toEqual(['notSubmitted', 'completed']);
 		expect(fakes.apiframe.counts.submissions).toBe(1);
@@ -165,7 +161,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 
 	it('every answer lost: the resend fails with the provider\u2019s own message', async () => {
 		fakes.apiframe.inject({ route: 'submit', status: 502, createTask: true, times: Infinity });
-		const result = await generate('apiframe', {}, { items: prompts('a'), node: retries(2) });
+		const result = await generate('apiframe', {}, { items: prompts('a'), node: retryOnFail(2) });
 		expect(result.error?.message).not.toMatch(/undefined|is not a function/);
 		expect(fakes.apiframe.counts.submissions).toBe(1);
 		expect(fakes.apiframe.counts.submitRequests).toBe(2 * EVERY_TRY);
@@ -175,7 +171,7 @@ describe('Retry On Fail sends a recorded Apiframe call again', () => {
 		const result = await generate(
 			'evoLink',
 			{},
-			{ items: prompts('one', 'two [fail:generation_timeout]'), node: retries(2) },
+			{ items: prompts('one', 'two [fail:generation_timeout]'), node: retryOnFail(2) },
 		);
 		expect(result.status).toBe('error');
 		// Item 1's task once, item 2's failed task once per try.
@@ -189,7 +185,11 @@ describe('Retry On Fail and a task that ended unpaid', () => {
 		'Apiframe: a job %s at the provider is sent again by the next try, not taken over',
 		async (end) => {
 			const prompt = end === 'failed' ? 'a [fail:content_policy]' : 'a [fail:cancelled]';
-			const result = await generate('apiframe', {}, { items: prompts(prompt), node: retries(2) });
+			const result = await generate(
+				'apiframe',
+				{},
+				{ items: prompts(prompt), node: retryOnFail(2) },
+			);
 			expect(result.error?.message).toMatch(
 				new RegExp(end === 'failed' ? 'content' : 'cancel', 'i'),
 			);

@@ -117,4 +117,14 @@ export function assertNoSecret(text: string, where: string): void {
 /** A fixed 1 s poll interval (clock time), so tests do not wait for the automatic schedule. */
 export const FAST = { pollIntervalSeconds: 1 };
 
+/** What one image costs at each fake (unified: 2.5 reserved per image; Apiframe: 24 at quality auto). */
+export const PRICE: Record<NodeName, number> = { starMagic: 2.5, evoLink: 2.5, apiframe: 24 };
+
+/** Node settings for Retry On Fail; n8n reads a wait of 0 as its 1 s default, so 1 ms it is. */
+export const retryOnFail = (maxTries: number) => ({
+	retryOnFail: true,
+	maxTries,
+	waitBetweenTries: 1,
+});
+
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type * as SpendModule from '../../nodes/shared/spend';
 import { REPO_ROOT } from './harness';
 import { capabilities } from './harness/compat';
-import { ADAPTERS, FAST, NODES, runImage, startFakes, stopFakes } from './setup';
+import { ADAPTERS, FAST, NODES, PRICE, runImage, startFakes, stopFakes } from './setup';
 import type { RunResult } from './harness';
 import type { Fakes, NodeName, RunOptions } from './setup';
 
@@ -26,8 +26,6 @@ beforeEach(() => {
 	}
 });
 
-/** What one image costs at each fake (unified: 2.5 reserved per image; Apiframe: 24 at quality auto). */
-const PRICE: Record<NodeName, number> = { starMagic: 2.5, evoLink: 2.5, apiframe: 24 };
 const items = (n: number) =>
 	Array.from({ length: n }, (_, i) => ({ json: { prompt: `cat ${i}` } }));
 const measured: string[] = [];
