@@ -80,15 +80,6 @@ export interface DownloadLimits {
 	now: () => number;
 }
 
-/** A body that fails as soon as it passes `limits` (size, total time) or ends before `announced`. */
-export function boundedStream(
-	body: BinaryStream,
-	limits: DownloadLimits,
-	announced?: number,
-): BinaryStream {
-	return readableFrom(body, limitedChunks(body, limits, announced));
-}
-
 /** A stream of `chunks`, made with the Readable class of `like` (see readableFrom). */
 export function streamOf(like: BinaryStream, chunks: AsyncIterable<Buffer>): BinaryStream {
 	return readableFrom(like, chunks);

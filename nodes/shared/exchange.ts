@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { boundedStream, multipartBody } from './binary';
+import { limitedChunks, multipartBody } from './binary';
 import type { DownloadLimits } from './binary';
 import type { Clock } from './clock';
 import { checkDestination } from './egress';
@@ -177,8 +177,10 @@ export type DownloadAnswer =
 	| {
 			statusCode: number;
 			headers: IDataObject;
-			/** The body (2xx only), bounded in size and time; other answers are closed already. */
+			/** The body (2xx only); other answers are closed already. */
 			body?: BinaryStream;
+			/** The body's bytes, failing as soon as they break the size or time limit. */
+			chunks?: AsyncIterable<Buffer>;
 			announced?: number;
 	  }
 	| { refused: string; url: string; fix?: string }
@@ -243,8 +245,14 @@ export async function openDownload(
 			discard(response.body);
 			return { statusCode, headers, announced };
 		}
-		const body = boundedStream(response.body as BinaryStream, request.limits, announced);
-		return { statusCode, headers, body, announced };
+		const body = response.body as BinaryStream;
+		return {
+			statusCode,
+			headers,
+			body,
+			chunks: limitedChunks(body, request.limits, announced),
+			announced,
+		};
 	}
 	return { refused: `more than ${MAX_DOWNLOAD_HOPS} redirects`, url: request.url };
 }

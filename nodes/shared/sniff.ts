@@ -41,10 +41,10 @@ export async function firstBytes(content: BinaryStream | Buffer, count = 16): Pr
 
 /** The first `count` bytes of a stream, and the whole stream (those bytes included) to go on with. */
 export async function peek(
-	source: BinaryStream,
+	source: AsyncIterable<Buffer>,
 	count = 16,
 ): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
-	const iterator = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+	const iterator = source[Symbol.asyncIterator]();
 	const taken: Buffer[] = [];
 	let size = 0;
 	let ended = false;
