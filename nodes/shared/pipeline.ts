@@ -89,7 +89,11 @@ export async function openSpend(ctx: OperationContext, prepared: Array<PreparedI
 }
 
 /** One item: its tasks obtained (taken over, or admitted and sent), then polled and downloaded. */
-export async function runJob(ctx: OperationContext, job: Job): Promise<INodeExecutionData[]> {
+export async function runJob(
+	ctx: OperationContext,
+	job: Job,
+	tasksOver: () => void = () => {},
+): Promise<INodeExecutionData[]> {
 	const limits = callLimits(job.settings, job.itemIndex, ctx.clock.now());
 	let uploaded: Promise<ImageRequest> | undefined;
 	const uploads = async () => await (uploaded ??= withUploads(ctx, job, limits));
@@ -109,7 +113,7 @@ export async function runJob(ctx: OperationContext, job: Job): Promise<INodeExec
 	const meta = { model: job.request.model, prompt: job.request.prompt };
 	let items: INodeExecutionData[] = [];
 	if (sent.length > 0 && job.completion === 'wait') {
-		items = await finishTasks(ctx, snapshots, meta, job.settings, limits, asked);
+		items = await finishTasks(ctx, snapshots, meta, job.settings, limits, asked, tasksOver);
 	} else if (sent.length > 0) {
 		items = taskItems(ctx, snapshots, meta, job.itemIndex, asked);
 	}

@@ -64,10 +64,15 @@ export async function runImageNode(
 	await Promise.all(
 		prepared.map(async (item, i) => {
 			if (!item) return;
-			const weight = await limit.acquire(item.weight);
+			let held = await limit.acquire(item.weight);
+			// Max Concurrent Tasks counts provider tasks: the place is free once they are over.
+			const tasksOver = () => {
+				limit.release(held);
+				held = 0;
+			};
 			try {
 				if (stopped) return;
-				outcomes[i] = { items: await item.run() };
+				outcomes[i] = { items: await item.run(tasksOver) };
 			} catch (error) {
 				// Once an item has failed the node, the others are only stopped: not their error.
 				if (stopped && error instanceof CancelledError) return;
@@ -77,7 +82,7 @@ export async function runImageNode(
 					ctx.poller.stopAll(new CancelledError());
 				}
 			} finally {
-				limit.release(weight);
+				tasksOver();
 			}
 		}),
 	);

@@ -86,6 +86,18 @@ describe('runImageNode', () => {
 		expect(fake.counts.submissions).toBe(6);
 	});
 
+	it('frees a place under Max Concurrent Tasks when the task is over, not after its download', async () => {
+		const options = { maxConcurrentTasks: 1 };
+		fake.inject({ route: 'download', mode: 'delay', delayMs: 30000, times: 1 });
+		const out = await run([item('first', { options }), item('second', { options })]);
+		expect(out.map((i) => Object.keys(i.binary ?? {}))).toEqual([['data'], ['data']]);
+		const [first, second] = [...fake.tasks.values()].sort((a, b) => a.createdAt - b.createdAt);
+		// Never two tasks at the provider at once...
+		expect(second.createdAt).toBeGreaterThanOrEqual(first.doneAt as number);
+		// ...but the second was sent while the first item's image was still on its way.
+		expect(second.createdAt).toBeLessThan((first.doneAt as number) + 30000);
+	});
+
 	it('checks every item before sending anything: one bad item stops the node with zero requests', async () => {
 		await expect(run([item('fine'), item('   ')])).rejects.toThrow('Prompt is empty');
 		expect(fake.counts.total).toBe(0);

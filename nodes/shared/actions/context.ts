@@ -57,7 +57,11 @@ export interface PreparedItem {
 	weight: number;
 	/** The tasks it will submit, for spend control (none for Wait for Task). */
 	planned?: Kind[];
-	run: () => Promise<INodeExecutionData[]>;
+	/**
+	 * Does the item's I/O. `tasksOver` is called once its provider tasks have finished, before
+	 * the result downloads: from then on the item no longer counts under Max Concurrent Tasks.
+	 */
+	run: (tasksOver: () => void) => Promise<INodeExecutionData[]>;
 }
 
 /**

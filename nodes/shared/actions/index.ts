@@ -111,7 +111,7 @@ function imageOptions(): INodeProperties {
 			typeOptions: { minValue: 1, maxValue: 100 },
 			default: 50,
 			description:
-				'How many tasks of this node run at the same time across all items; lower it if the provider answers 429 (rate limit)',
+				'How many tasks of this node run at the provider at the same time across all items (downloading finished images does not count); lower it if the provider answers 429 (rate limit)',
 		},
 		{
 			displayName: 'Max Credits per Execution',

@@ -81,6 +81,8 @@ export async function finishTasks(
 	limits: CallLimits,
 	/** Images asked of each task, in the order of `submitted` (default: at most 10). */
 	asked: number[] = [],
+	/** Called once no task of the item runs at the provider any more (before the downloads). */
+	tasksOver: () => void = () => {},
 ): Promise<INodeExecutionData[]> {
 	const waits = await Promise.allSettled(
 		submitted.map(
@@ -92,6 +94,7 @@ export async function finishTasks(
 				}),
 		),
 	);
+	tasksOver();
 	const rejected = waits.find((w): w is PromiseRejectedResult => w.status === 'rejected');
 	if (rejected) throw naming(rejected.reason, submitted);
 	const finished = waits.map((w) => (w as PromiseFulfilledResult<TaskSnapshot>).value);

@@ -71,6 +71,6 @@ export async function prepareSubmit(
 		settings,
 		weight: plan.length,
 		planned: plan.map((images) => kindOf(adapter, request, images)),
-		run: async () => await runJob(ctx, job),
+		run: async (tasksOver) => await runJob(ctx, job, tasksOver),
 	};
 }

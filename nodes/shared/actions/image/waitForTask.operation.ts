@@ -33,13 +33,14 @@ export const waitForTask: OperationModule = {
 		return {
 			settings,
 			weight: 1,
-			run: async () => {
+			run: async (tasksOver) => {
 				const limits = callLimits(settings, itemIndex, ctx.clock.now());
 				const first = await ctx.client.status(taskId, limits);
 				// The input's prompt (an earlier Generate's item) stays on the images it became.
 				const input = ctx.fn.getInputData()[itemIndex]?.json ?? {};
 				const meta = typeof input.prompt === 'string' ? { prompt: input.prompt } : {};
-				return await finishTasks(ctx, [{ ...first, taskId }], meta, settings, limits);
+				const task = [{ ...first, taskId }];
+				return await finishTasks(ctx, task, meta, settings, limits, [], tasksOver);
 			},
 		};
 	},
