@@ -94,20 +94,20 @@ describe('result URLs are fetched by rules', () => {
 		);
 	});
 
-	it('downloads through a small pool: 30 images at once become at most 16 connections', async () => {
+	it('downloads through a pool: 60 images at once become at most 50 connections', async () => {
 		const { out, fn } = await run(
-			[1, 2, 3].map(() => generate({ model: 'gpt-image-2', numberOfImages: 10 })),
+			[1, 2, 3, 4, 5, 6].map(() => generate({ model: 'gpt-image-2', numberOfImages: 10 })),
 			{
 				credentials: {
 					[evoLink.adapter.credentialType]: { apiKey: fake.apiKey, baseUrl: fake.baseUrl },
 				},
 			},
 		);
-		expect(out.filter((i) => i.binary)).toHaveLength(30);
-		expect(downloadPoolSize()).toBe(16);
+		expect(out.filter((i) => i.binary)).toHaveLength(60);
+		expect(downloadPoolSize()).toBe(50);
 		expect(fn.stats.peak).toBeLessThanOrEqual(downloadPoolSize());
 		table.add(
-			'30 result images in one execution',
+			'60 result images in one execution',
 			'all downloaded at once',
 			`at most ${fn.stats.peak} at once`,
 		);
