@@ -143,15 +143,9 @@ export function pngPadding(budget: number): ByteSource | null {
 			const type = Buffer.from('pdLd', 'ascii');
 			yield Buffer.concat([u32be(dataBytes), type]);
 			const known = paddingCrcs.get(dataBytes);
-			if (known !== undefined) {
-				yield* filler(dataBytes);
-				yield u32be(known);
-				return;
-			}
-			let crc = crc32(type);
-			yield* filler(dataBytes, (slice) => {
-				crc = crc32(slice, crc);
-			});
+			let crc = known ?? crc32(type);
+			const onSlice = (slice: Buffer) => (crc = crc32(slice, crc));
+			yield* filler(dataBytes, known === undefined ? onSlice : undefined);
 			paddingCrcs.set(dataBytes, crc);
 			yield u32be(crc);
 		},
